@@ -1,0 +1,88 @@
+//! Mitchell's shift-only approximation of Δ±: the cheapest hardware.
+
+use super::{DeltaFn, minus_floor};
+use crate::format::Format;
+
+/// Δ± from a shift-based antilog and a leading-one log (Mitchell 1962):
+///
+/// - antilog: with `d = q·2^F + r`, `y = 2^F·2^(−d/2^F) ≈ (2^F − r/2) >> q`
+///   (2^−x ≈ 1 − x/2 on one octave);
+/// - `Δ+ ≈ y` (log2(1 + u) ≈ u on [0, 1));
+/// - `Δ−`: `z = 2^F − y`, `p` = position of z's leading one,
+///   `log2(z/2^F) ≈ (p − F) + (z − 2^p)/2^p`, all shifts and adds.
+///
+/// Its error is measured exhaustively by [`super::delta_error`] and listed in
+/// docs/formats.md (≈ 0.09 log units for Δ+, larger for Δ− near d = 0).
+#[derive(Debug, Clone)]
+pub struct ShiftDelta {
+    fmt: Format,
+}
+
+impl ShiftDelta {
+    /// The shift strategy for a format.
+    pub fn new(fmt: Format) -> ShiftDelta {
+        ShiftDelta { fmt }
+    }
+
+    /// `y ≈ 2^F · 2^(−d/2^F)` by shifts, in code units.
+    fn antilog(&self, d: u32) -> i64 {
+        let f = self.fmt.frac();
+        let q = d >> f;
+        if q > f + 1 {
+            return 0;
+        }
+        let r = (d & ((1u32 << f) - 1)) as i64;
+        ((1i64 << f) - (r >> 1)) >> q
+    }
+}
+
+impl DeltaFn for ShiftDelta {
+    fn plus(&self, d: u32) -> i32 {
+        self.antilog(d) as i32
+    }
+
+    fn minus(&self, d: u32) -> i32 {
+        let f = self.fmt.frac() as i64;
+        let z = (1i64 << f) - self.antilog(d);
+        if z <= 0 {
+            return minus_floor(self.fmt);
+        }
+        if z == 1i64 << f {
+            return 0;
+        }
+        let p = 63 - z.leading_zeros() as i64;
+        let mantissa = ((z - (1i64 << p)) << f) >> p;
+        (((p - f) << f) + mantissa).max(minus_floor(self.fmt) as i64) as i32
+    }
+
+    fn support(&self) -> u32 {
+        (self.fmt.frac() + 2) << self.fmt.frac()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delta::ExactDelta;
+
+    #[test]
+    fn shift_delta_is_exact_at_zero_and_one_log_unit_apart() {
+        let s = ShiftDelta::new(Format::LNS16);
+        assert_eq!(s.plus(0), 1024);
+        // 2^−1 = 0.5 exactly; Mitchell log2(1.5) ≈ 0.5 (true 0.585).
+        assert_eq!(s.plus(1024), 512);
+        assert_eq!(s.minus(1024), -1024); // log2(1 − 0.5) = −1 exactly.
+    }
+
+    #[test]
+    fn shift_delta_plus_error_stays_below_mitchells_bound() {
+        let fmt = Format::LNS16;
+        let (s, e) = (ShiftDelta::new(fmt), ExactDelta::new(fmt));
+        for d in 0..s.support() + 5 {
+            let err = (s.plus(d) - e.plus(d)).abs() as f64 / 1024.0;
+            assert!(err < 0.09, "Δ+({d}) off by {err} log units");
+        }
+        assert_eq!(s.plus(s.support()), 0);
+        assert_eq!(s.minus(s.support()), 0);
+    }
+}

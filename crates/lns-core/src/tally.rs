@@ -1,0 +1,93 @@
+//! Counters of the exceptional events of the arithmetic: saturation, flush to zero, NaN.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A sink for exceptional events. `()` ignores them at no cost; [`Counts`] counts them.
+pub trait Tally {
+    /// A result above the largest magnitude was saturated to ±max.
+    fn saturated(&mut self);
+    /// A non-zero result below the smallest magnitude was flushed to zero.
+    fn flushed(&mut self);
+    /// A NaN input was encoded as zero.
+    fn nan(&mut self);
+}
+
+impl Tally for () {
+    #[inline(always)]
+    fn saturated(&mut self) {}
+    #[inline(always)]
+    fn flushed(&mut self) {}
+    #[inline(always)]
+    fn nan(&mut self) {}
+}
+
+/// Plain counts of exceptional events, local to one thread or one kernel call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Results saturated to ±max.
+    pub saturated: u64,
+    /// Non-zero results flushed to zero.
+    pub flushed: u64,
+    /// NaN inputs encoded as zero.
+    pub nan: u64,
+}
+
+impl Tally for Counts {
+    #[inline(always)]
+    fn saturated(&mut self) {
+        self.saturated += 1;
+    }
+    #[inline(always)]
+    fn flushed(&mut self) {
+        self.flushed += 1;
+    }
+    #[inline(always)]
+    fn nan(&mut self) {
+        self.nan += 1;
+    }
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, rhs: Counts) {
+        self.saturated += rhs.saturated;
+        self.flushed += rhs.flushed;
+        self.nan += rhs.nan;
+    }
+}
+
+/// Shared counters that kernels add their local [`Counts`] to once per call.
+#[derive(Debug, Default)]
+pub struct SharedCounts {
+    saturated: AtomicU64,
+    flushed: AtomicU64,
+    nan: AtomicU64,
+}
+
+impl SharedCounts {
+    /// Adds a batch of local counts.
+    pub fn add(&self, c: Counts) {
+        if c != Counts::default() {
+            self.saturated.fetch_add(c.saturated, Ordering::Relaxed);
+            self.flushed.fetch_add(c.flushed, Ordering::Relaxed);
+            self.nan.fetch_add(c.nan, Ordering::Relaxed);
+        }
+    }
+
+    /// The counts so far.
+    pub fn get(&self) -> Counts {
+        Counts {
+            saturated: self.saturated.load(Ordering::Relaxed),
+            flushed: self.flushed.load(Ordering::Relaxed),
+            nan: self.nan.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Returns the counts so far and resets them to zero.
+    pub fn take(&self) -> Counts {
+        Counts {
+            saturated: self.saturated.swap(0, Ordering::Relaxed),
+            flushed: self.flushed.swap(0, Ordering::Relaxed),
+            nan: self.nan.swap(0, Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The arithmetic unit: a format, its Δ strategy, the accumulator of dot products,
+//! the conversion unit, and counters of exceptional events.
+
+use std::sync::Arc;
+
+use crate::convert::{decode, encode, try_encode};
+use crate::convunit::ConvUnit;
+use crate::delta::{Delta, DeltaKind, PwlTable};
+use crate::error::{LnsError, Result};
+use crate::format::Format;
+use crate::tally::{Counts, SharedCounts};
+use crate::{arith, convert};
+
+/// Everything that defines how numbers are computed: shared, immutable, cheap to clone.
+///
+/// Dot products (and so matmul and conv) multiply in the operand format, accumulate in
+/// `acc_format` with `acc_delta`, and round the result back to `format` at the end.
+#[derive(Debug, Clone)]
+pub struct Arith {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    format: Format,
+    delta: Delta,
+    acc_format: Format,
+    acc_delta: Delta,
+    conv: ConvUnit,
+    counts: SharedCounts,
+}
+
+impl Arith {
+    /// A unit computing in `format` with the Δ strategy `kind`, accumulating in the
+    /// operand format.
+    pub fn new(format: Format, kind: DeltaKind) -> Arith {
+        let delta = kind.build(format);
+        Arith::from_parts(
+            format,
+            delta.clone(),
+            format,
+            delta,
+            ConvUnit::for_delta(kind),
+        )
+    }
+
+    /// The same unit with a wider accumulator for dot products.
+    ///
+    /// # Errors
+    /// [`LnsError::Parse`] if the accumulator has fewer fractional or integer bits than
+    /// the operand format (products must widen exactly).
+    pub fn with_accumulator(&self, acc: Format) -> Result<Arith> {
+        let f = self.format();
+        let int_bits = |x: Format| x.bits() - x.frac();
+        if acc.frac() < f.frac() || int_bits(acc) < int_bits(f) {
+            return Err(LnsError::Parse {
+                text: acc.to_string(),
+                why: format!(
+                    "an accumulator must have at least the fractional and integer bits of the operand format {f}"
+                ),
+            });
+        }
+        let acc_delta = if acc == f {
+            self.delta().clone()
+        } else {
+            self.delta().kind().build(acc)
+        };
+        Ok(Arith::from_parts(
+            f,
+            self.delta().clone(),
+            acc,
+            acc_delta,
+            self.conv(),
+        ))
+    }
+
+    /// A unit whose Δ is a fitted PWL table (accumulating in the table's format).
+    ///
+    /// # Errors
+    /// [`LnsError::BadPwl`] if the table is malformed.
+    pub fn with_pwl(table: PwlTable) -> Result<Arith> {
+        let format = table.format;
+        let delta = Delta::from_pwl(table)?;
+        Ok(Arith::from_parts(
+            format,
+            delta.clone(),
+            format,
+            delta,
+            ConvUnit::for_delta(DeltaKind::Pwl),
+        ))
+    }
+
+    fn from_parts(
+        format: Format,
+        delta: Delta,
+        acc_format: Format,
+        acc_delta: Delta,
+        conv: ConvUnit,
+    ) -> Arith {
+        Arith {
+            inner: Arc::new(Inner {
+                format,
+                delta,
+                acc_format,
+                acc_delta,
+                conv,
+                counts: SharedCounts::default(),
+            }),
+        }
+    }
+
+    /// The operand and result format.
+    pub fn format(&self) -> Format {
+        self.inner.format
+    }
+    /// Δ for additions in the operand format.
+    pub fn delta(&self) -> &Delta {
+        &self.inner.delta
+    }
+    /// The accumulator format of dot products.
+    pub fn acc_format(&self) -> Format {
+        self.inner.acc_format
+    }
+    /// Δ for additions in the accumulator format.
+    pub fn acc_delta(&self) -> &Delta {
+        &self.inner.acc_delta
+    }
+    /// The log↔linear conversion unit.
+    pub fn conv(&self) -> ConvUnit {
+        self.inner.conv
+    }
+    /// Saturations, flushes and NaNs counted so far by operations on this unit (and its
+    /// clones).
+    pub fn counts(&self) -> Counts {
+        self.inner.counts.get()
+    }
+    /// Returns the counts so far and resets them.
+    pub fn take_counts(&self) -> Counts {
+        self.inner.counts.take()
+    }
+    /// Adds a kernel's local counts to the shared counters.
+    pub fn record(&self, c: Counts) {
+        self.inner.counts.add(c);
+    }
+
+    /// Encodes `x` (see [`convert::encode`]), counting exceptional events.
+    pub fn encode(&self, x: f64) -> i32 {
+        self.counted(|t| encode(self.format(), x, t))
+    }
+    /// Encodes a finite `x`.
+    ///
+    /// # Errors
+    /// [`LnsError::NotFinite`] for NaN and ±∞.
+    pub fn try_encode(&self, x: f64) -> Result<i32> {
+        let mut t = Counts::default();
+        let r = try_encode(self.format(), x, &mut t);
+        self.record(t);
+        r
+    }
+    /// The value of a code.
+    pub fn decode(&self, code: i32) -> f64 {
+        decode(self.format(), code)
+    }
+    /// `a + b` (see [`arith::add`]).
+    pub fn add(&self, a: i32, b: i32) -> i32 {
+        self.counted(|t| arith::add(self.format(), self.delta(), a, b, t))
+    }
+    /// `a − b`.
+    pub fn sub(&self, a: i32, b: i32) -> i32 {
+        self.counted(|t| arith::sub(self.format(), self.delta(), a, b, t))
+    }
+    /// `a · b`.
+    pub fn mul(&self, a: i32, b: i32) -> i32 {
+        self.counted(|t| arith::mul(self.format(), a, b, t))
+    }
+    /// `a / b`.
+    pub fn div(&self, a: i32, b: i32) -> i32 {
+        self.counted(|t| arith::div(self.format(), a, b, t))
+    }
+    /// `√a`.
+    pub fn sqrt(&self, a: i32) -> i32 {
+        self.counted(|t| arith::sqrt(self.format(), a, t))
+    }
+    /// `a^n`.
+    pub fn powi(&self, a: i32, n: i32) -> i32 {
+        self.counted(|t| arith::powi(self.format(), a, n, t))
+    }
+    /// Re-encodes an accumulator code in the operand format.
+    pub fn acc_to_operand(&self, code: i32) -> i32 {
+        self.counted(|t| convert::recode(self.acc_format(), self.format(), code, t))
+    }
+
+    fn counted(&self, f: impl FnOnce(&mut Counts) -> i32) -> i32 {
+        let mut t = Counts::default();
+        let r = f(&mut t);
+        self.record(t);
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accumulator_must_widen_exactly() {
+        let a = Arith::new(Format::LNS16, DeltaKind::Lut);
+        assert!(a.with_accumulator(Format::new(20, 12).unwrap()).is_ok());
+        assert!(a.with_accumulator(Format::new(16, 11).unwrap()).is_err());
+        assert!(a.with_accumulator(Format::LNS12).is_err());
+    }
+
+    #[test]
+    fn counters_see_every_scalar_event_and_reset_on_take() {
+        let a = Arith::new(Format::LNS8, DeltaKind::Exact);
+        let big = a.encode(200.0);
+        a.mul(big, big);
+        a.encode(1e-9);
+        a.encode(f64::NAN);
+        assert_eq!(
+            a.take_counts(),
+            Counts {
+                saturated: 1,
+                flushed: 1,
+                nan: 1
+            }
+        );
+        assert_eq!(a.counts(), Counts::default());
+    }
+}
