@@ -26,7 +26,7 @@ use std::str::FromStr;
 pub use error::{DeltaError, delta_error};
 pub use exact::ExactDelta;
 pub use lut::LutDelta;
-pub use pwl::{PwlDelta, PwlSegment, PwlTable, SlopeTerm};
+pub use pwl::{PwlDelta, PwlSegment, PwlTable, SlopeTerm, default_breakpoints};
 pub use shift::ShiftDelta;
 pub use table::{DeltaTable, MAX_TABLE_LEN};
 
