@@ -1,0 +1,9 @@
+//! Integration tests of `lns-zoo`, one binary with a module per area.
+
+mod batcher;
+mod cifar;
+mod common;
+mod fashion_mnist;
+mod idx;
+mod source;
+mod tiny_imagenet;
