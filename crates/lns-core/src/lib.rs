@@ -29,6 +29,7 @@ pub mod convunit;
 pub mod delta;
 pub mod error;
 pub mod error_table;
+pub mod fit;
 pub mod format;
 pub mod kernels;
 pub mod reference;
