@@ -92,7 +92,7 @@ mod tests {
         assert_eq!(e.plus(0), 1024); // log2(2) = 1
         assert_eq!(e.plus(1024), 599); // 1024·log2(1.5) = 598.99
         assert_eq!(e.minus(1024), -1024); // log2(1/2) = −1
-        assert_eq!(e.minus(1), -10784); // −(10 + 0.53)·1024
+        assert_eq!(e.minus(1), -10782); // 1024·log2(1 − 2^(−1/1024)) = −10781.7
         assert_eq!(e.plus(e.support()), 0);
         assert_ne!(e.minus(e.support() - 1), 0);
     }

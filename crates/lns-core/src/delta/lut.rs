@@ -10,7 +10,8 @@ use crate::format::Format;
 ///   the bucket `[i·2^drop, (i+1)·2^drop)` (index by truncation, as hardware does).
 /// - `drop > 0`, interpolated: entry `i` holds the exact Δ at `i·2^drop`; values in
 ///   between are linear interpolations (floor). Δ− below `2^drop`, where the table
-///   would need −∞, uses the doubling identity `Δ−(d) = Δ−(2d) − Δ+(d)`.
+///   would need −∞, and below two log units, where Δ− curves too fast to interpolate,
+///   uses the doubling identity `Δ−(d) = Δ−(2d) − Δ+(d)`.
 #[derive(Debug, Clone)]
 pub struct LutDelta {
     fmt: Format,
@@ -97,6 +98,12 @@ impl LutDelta {
         self.plus.len()
     }
 
+    /// Below this `d` an interpolated Δ− uses the doubling identity: two log units, from
+    /// where Δ−'s curvature is small enough for linear interpolation.
+    fn doubling_head(&self) -> u32 {
+        (1u32 << self.drop).max(2 * self.fmt.scale() as u32)
+    }
+
     fn lookup(&self, table: &[i32], d: u32) -> i32 {
         let i = (d >> self.drop) as usize;
         if i + 1 >= table.len() {
@@ -121,11 +128,12 @@ impl DeltaFn for LutDelta {
     }
 
     fn minus(&self, d: u32) -> i32 {
-        if self.interpolate && d < (1u32 << self.drop) {
+        let head = self.doubling_head();
+        if self.interpolate && d < head {
             return minus_by_doubling(
                 self.fmt,
                 d,
-                1 << self.drop,
+                head,
                 |x| self.plus(x),
                 |x| self.lookup(&self.minus, x),
             );

@@ -5,8 +5,9 @@ use crate::format::Format;
 
 /// Δ± from a shift-based antilog and a leading-one log (Mitchell 1962):
 ///
-/// - antilog: with `d = q·2^F + r`, `y = 2^F·2^(−d/2^F) ≈ (2^F − r/2) >> q`
-///   (2^−x ≈ 1 − x/2 on one octave);
+/// - antilog: with `d = q·2^F + r`, `y = 2^F·2^(−d/2^F) ≈ (2^F − ⌈r/2⌉) >> q`
+///   (2^−x ≈ 1 − x/2 on one octave; rounding r/2 up keeps `1 − y > 0` for d ≥ 1,
+///   so Δ− stays finite at d = 1);
 /// - `Δ+ ≈ y` (log2(1 + u) ≈ u on [0, 1));
 /// - `Δ−`: `z = 2^F − y`, `p` = position of z's leading one,
 ///   `log2(z/2^F) ≈ (p − F) + (z − 2^p)/2^p`, all shifts and adds.
@@ -32,7 +33,7 @@ impl ShiftDelta {
             return 0;
         }
         let r = (d & ((1u32 << f) - 1)) as i64;
-        ((1i64 << f) - (r >> 1)) >> q
+        ((1i64 << f) - ((r + 1) >> 1)) >> q
     }
 }
 
