@@ -114,6 +114,11 @@ pub fn gemm<C: CodeStorage>(
     if out.is_empty() {
         return Ok(());
     }
+    if a.cols == 0 {
+        // An empty dot product is the accumulator's initial zero.
+        out.fill(C::narrow(arith.format().zero()));
+        return Ok(());
+    }
     let counts = match (exec.simd, MacParams::new(arith), interleave(arith)) {
         (SimdLevel::Scalar, ..) | (_, None, _) | (_, _, None) => {
             gemm_reference(arith, a, b, out, exec.parallel)
