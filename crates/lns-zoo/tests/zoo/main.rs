@@ -5,5 +5,6 @@ mod cifar;
 mod common;
 mod fashion_mnist;
 mod idx;
+mod models;
 mod source;
 mod tiny_imagenet;
