@@ -35,6 +35,7 @@ pub mod kernels;
 pub mod reference;
 pub mod tally;
 mod unit;
+pub mod vectors;
 
 pub use code::CodeStorage;
 pub use convunit::ConvUnit;
