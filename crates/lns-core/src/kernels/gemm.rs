@@ -191,7 +191,6 @@ fn gemm_lanes<C: CodeStorage>(
     let task = |(t, dst): (usize, &mut [C])| -> Counts {
         let first = t * ROWS_PER_TASK;
         let rows = dst.len() / n;
-        let mut counts = Counts::default();
         let mut tile = TileJob {
             p,
             tab,
@@ -199,13 +198,11 @@ fn gemm_lanes<C: CodeStorage>(
             k,
             n,
             panels: &panels,
-            counts: LaneCounts::default(),
+            counts: Counts::default(),
             arith,
         };
         run_level(level, &mut tile, dst);
-        counts.saturated += tile.counts.saturated as u64;
-        counts.flushed += tile.counts.flushed as u64;
-        counts
+        tile.counts
     };
     let chunk = ROWS_PER_TASK * n;
     if parallel {
@@ -233,7 +230,7 @@ struct TileJob<'a> {
     k: usize,
     n: usize,
     panels: &'a [i32],
-    counts: LaneCounts,
+    counts: Counts,
     arith: &'a Arith,
 }
 
@@ -294,18 +291,15 @@ fn tile_rows<C: CodeStorage, const R: usize>(job: &mut TileJob<'_>, dst: &mut [C
     let acc_fmt = job.arith.acc_format();
     for (jb, panel) in job.panels.chunks_exact(k * LANES).enumerate() {
         let mut acc = [[zero_acc(p); LANES]; R];
-        let mut lane_counts = [[LaneCounts::default(); LANES]; R];
+        let mut lane_counts = [LaneCounts::<LANES>::default(); R];
         for kk in 0..k {
             let bk: &[i32; LANES] = panel[kk * LANES..(kk + 1) * LANES]
                 .try_into()
                 .expect("panel row has LANES codes");
             for r in 0..R {
                 let a = job.a_rows[(i0 + r) * k + kk];
-                for l in 0..LANES {
-                    // SAFETY: `tab` was built by `interleave` for the same unit as `p`.
-                    acc[r][l] =
-                        unsafe { mac(p, job.tab, acc[r][l], a, bk[l], &mut lane_counts[r][l]) };
-                }
+                // SAFETY: `tab` was built by `interleave` for the same unit as `p`.
+                unsafe { mac(p, job.tab, &mut acc[r], a, bk, &mut lane_counts[r]) };
             }
         }
         let width = LANES.min(n - jb * LANES);
@@ -314,11 +308,10 @@ fn tile_rows<C: CodeStorage, const R: usize>(job: &mut TileJob<'_>, dst: &mut [C
             for l in 0..width {
                 dst[(i0 + r) * n + jb * LANES + l] =
                     C::narrow(recode(acc_fmt, fmt, acc[r][l], &mut t));
-                job.counts.saturated += lane_counts[r][l].saturated;
-                job.counts.flushed += lane_counts[r][l].flushed;
+                job.counts.saturated += lane_counts[r].saturated[l] as u64;
+                job.counts.flushed += lane_counts[r].flushed[l] as u64;
             }
-            job.counts.saturated += t.saturated as u32;
-            job.counts.flushed += t.flushed as u32;
+            job.counts += t;
         }
     }
 }

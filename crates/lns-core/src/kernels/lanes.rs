@@ -63,55 +63,77 @@ pub fn interleave(arith: &Arith) -> Option<Vec<i32>> {
     )
 }
 
-/// Exceptional events of one lane, summed after the loop.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LaneCounts {
-    pub saturated: u32,
-    pub flushed: u32,
+/// Exceptional events per lane, summed after the loop.
+#[derive(Debug, Clone, Copy)]
+pub struct LaneCounts<const W: usize> {
+    pub saturated: [u32; W],
+    pub flushed: [u32; W],
 }
 
-/// `acc + a·b` for one lane: `a`, `b` operand codes, `acc` an accumulator code.
+impl<const W: usize> Default for LaneCounts<W> {
+    fn default() -> Self {
+        LaneCounts {
+            saturated: [0; W],
+            flushed: [0; W],
+        }
+    }
+}
+
+/// `acc[l] ← acc[l] + a·b[l]` for every lane `l`: `a`, `b` operand codes, `acc`
+/// accumulator codes. Written as one straight-line body per lane (selects, no
+/// branches) so that the compiler turns the lane loop into vector code with a gather.
 ///
 /// # Safety
 /// `tab` must hold `2·(p.last + 1)` entries (built by [`interleave`] for the same unit).
 #[inline(always)]
-pub unsafe fn mac(p: &MacParams, tab: &[i32], acc: i32, a: i32, b: i32, c: &mut LaneCounts) -> i32 {
-    let (la, lb) = (a >> 1, b >> 1);
-    // mul, in the accumulator format (operands widen exactly).
-    let in_zero = (la == p.op_log_zero) | (lb == p.op_log_zero);
-    let raw = (la + lb).clamp(p.plo, p.phi) << p.shift;
-    let psign = (a ^ b) & 1;
-    let (p_over, p_under) = (raw > p.log_max, raw < p.log_min);
-    c.saturated += u32::from(!in_zero & p_over);
-    c.flushed += u32::from(!in_zero & p_under);
-    let p_zero = in_zero | p_under;
-    let pl = raw.min(p.log_max);
-    // add(acc, product).
-    let (lacc, sacc) = (acc >> 1, acc & 1);
-    let acc_zero = lacc == p.log_zero;
-    let hi = lacc.max(pl);
-    let d = lacc.abs_diff(pl);
-    let opposite = (sacc ^ psign) as u32;
-    let idx = (d.min(p.last) * 2 + opposite) as usize;
-    // SAFETY: idx ≤ 2·last + 1 < tab.len() by the caller's contract.
-    let corr = unsafe { *tab.get_unchecked(idx) };
-    let big_sign = if lacc >= pl { sacc } else { psign };
-    let r = hi + corr;
-    let cancel = (opposite == 1) & (d == 0);
-    let live = !p_zero & !acc_zero;
-    c.saturated += u32::from(live & (r > p.log_max));
-    c.flushed += u32::from(live & (r < p.log_min) & !cancel);
-    let sum = if cancel | (r < p.log_min) {
-        p.zero
-    } else {
-        (r.min(p.log_max) << 1) | big_sign
-    };
-    if p_zero {
-        acc
-    } else if acc_zero {
-        (pl << 1) | psign
-    } else {
-        sum
+pub unsafe fn mac<const W: usize>(
+    p: &MacParams,
+    tab: &[i32],
+    acc: &mut [i32; W],
+    a: i32,
+    b: &[i32; W],
+    c: &mut LaneCounts<W>,
+) {
+    let la = a >> 1;
+    let a_zero = la == p.op_log_zero;
+    for l in 0..W {
+        let lb = b[l] >> 1;
+        // mul, in the accumulator format (operands widen exactly).
+        let in_zero = a_zero | (lb == p.op_log_zero);
+        let raw = (la + lb).clamp(p.plo, p.phi) << p.shift;
+        let psign = (a ^ b[l]) & 1;
+        let (p_over, p_under) = (raw > p.log_max, raw < p.log_min);
+        c.saturated[l] += u32::from(!in_zero & p_over);
+        c.flushed[l] += u32::from(!in_zero & p_under);
+        let p_zero = in_zero | p_under;
+        let pl = raw.min(p.log_max);
+        // add(acc, product).
+        let (lacc, sacc) = (acc[l] >> 1, acc[l] & 1);
+        let acc_zero = lacc == p.log_zero;
+        let hi = lacc.max(pl);
+        let d = (lacc - pl).unsigned_abs();
+        let opposite = (sacc ^ psign) as u32;
+        let idx = (d.min(p.last) * 2 + opposite) as usize;
+        // SAFETY: idx ≤ 2·last + 1 < tab.len() by the caller's contract.
+        let corr = unsafe { *tab.get_unchecked(idx) };
+        let big_sign = if lacc >= pl { sacc } else { psign };
+        let r = hi + corr;
+        let cancel = (opposite == 1) & (d == 0);
+        let live = !p_zero & !acc_zero;
+        c.saturated[l] += u32::from(live & (r > p.log_max));
+        c.flushed[l] += u32::from(live & (r < p.log_min) & !cancel);
+        let sum = if cancel | (r < p.log_min) {
+            p.zero
+        } else {
+            (r.min(p.log_max) << 1) | big_sign
+        };
+        acc[l] = if p_zero {
+            acc[l]
+        } else if acc_zero {
+            (pl << 1) | psign
+        } else {
+            sum
+        };
     }
 }
 
