@@ -5,8 +5,17 @@ use lns_core::reference::SplitMix64;
 use lns_core::{Arith, CodeStorage, Counts, DeltaKind, Format};
 
 /// Shapes `(m, k, n)` that hit tile edges: 1, lane width ± 1, 2·lanes + 1, odd sizes.
-const SHAPES: [(usize, usize, usize); 9] =
-    [(1, 1, 1), (7, 13, 5), (4, 16, 16), (5, 17, 15), (3, 1, 33), (9, 0, 4), (33, 31, 17), (17, 64, 47), (128, 257, 33)];
+const SHAPES: [(usize, usize, usize); 9] = [
+    (1, 1, 1),
+    (7, 13, 5),
+    (4, 16, 16),
+    (5, 17, 15),
+    (3, 1, 33),
+    (9, 0, 4),
+    (33, 31, 17),
+    (17, 64, 47),
+    (128, 257, 33),
+];
 
 /// Codes with zeros, both signs and magnitudes up to the format's limits, so that
 /// saturation, flushes and cancellation all occur.
@@ -37,26 +46,51 @@ fn units() -> Vec<Arith> {
     .into_iter()
     .map(|(f, k)| Arith::new(f, k))
     .collect();
-    v.push(Arith::new(Format::LNS16, DeltaKind::Lut).with_accumulator(Format::new(20, 14).unwrap()).unwrap());
+    v.push(
+        Arith::new(Format::LNS16, DeltaKind::Lut)
+            .with_accumulator(Format::new(20, 14).unwrap())
+            .unwrap(),
+    );
     v.push(Arith::new(Format::new(20, 12).unwrap(), DeltaKind::Exact));
     v
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool")
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
 }
 
-fn gemm_with<C: CodeStorage>(unit: &Arith, a: &[i32], b: &[i32], (m, k, n): (usize, usize, usize), transposed: bool, exec: Exec) -> (Vec<i32>, Counts) {
+fn gemm_with<C: CodeStorage>(
+    unit: &Arith,
+    a: &[i32],
+    b: &[i32],
+    (m, k, n): (usize, usize, usize),
+    transposed: bool,
+    exec: Exec,
+) -> (Vec<i32>, Counts) {
     let a: Vec<C> = a.iter().map(|&c| C::narrow(c)).collect();
     let b: Vec<C> = b.iter().map(|&c| C::narrow(c)).collect();
     let mut out = vec![C::default(); m * n];
-    let bm = if transposed { MatRef::row_major(&b, n, k).t() } else { MatRef::row_major(&b, k, n) };
+    let bm = if transposed {
+        MatRef::row_major(&b, n, k).t()
+    } else {
+        MatRef::row_major(&b, k, n)
+    };
     unit.take_counts();
     kernels::gemm(unit, MatRef::row_major(&a, m, k), bm, &mut out, exec).expect("shapes agree");
     (out.iter().map(|c| c.widen()).collect(), unit.take_counts())
 }
 
-fn gemm_any(unit: &Arith, a: &[i32], b: &[i32], shape: (usize, usize, usize), transposed: bool, exec: Exec) -> (Vec<i32>, Counts) {
+fn gemm_any(
+    unit: &Arith,
+    a: &[i32],
+    b: &[i32],
+    shape: (usize, usize, usize),
+    transposed: bool,
+    exec: Exec,
+) -> (Vec<i32>, Counts) {
     match unit.format().storage() {
         lns_core::Storage::I8 => gemm_with::<i8>(unit, a, b, shape, transposed, exec),
         lns_core::Storage::I16 => gemm_with::<i16>(unit, a, b, shape, transposed, exec),
@@ -76,9 +110,29 @@ fn gemm_is_bit_identical_on_every_simd_level_and_thread_count() {
                 let reference = gemm_any(&unit, &a, &b, (m, k, n), transposed, Exec::REFERENCE);
                 for level in SimdLevel::available() {
                     for threads in [1, 2] {
-                        let got = pool(threads).install(|| gemm_any(&unit, &a, &b, (m, k, n), transposed, Exec { simd: level, parallel: true }));
-                        assert_eq!(got.0, reference.0, "{fmt} {:?} {m}×{k}×{n} t={transposed} {level:?} threads={threads}", unit.delta().kind());
-                        assert_eq!(got.1, reference.1, "counts differ: {fmt} {m}×{k}×{n} {level:?}");
+                        let got = pool(threads).install(|| {
+                            gemm_any(
+                                &unit,
+                                &a,
+                                &b,
+                                (m, k, n),
+                                transposed,
+                                Exec {
+                                    simd: level,
+                                    parallel: true,
+                                },
+                            )
+                        });
+                        assert_eq!(
+                            got.0,
+                            reference.0,
+                            "{fmt} {:?} {m}×{k}×{n} t={transposed} {level:?} threads={threads}",
+                            unit.delta().kind()
+                        );
+                        assert_eq!(
+                            got.1, reference.1,
+                            "counts differ: {fmt} {m}×{k}×{n} {level:?}"
+                        );
                     }
                 }
             }
@@ -97,7 +151,8 @@ fn gemm_reference_equals_the_scalar_dot_of_each_row_and_column() {
     for i in 0..m {
         for j in 0..n {
             let col = (0..k).map(|kk| b[kk * n + j]);
-            let want = kernels::dot_codes(&unit, a[i * k..(i + 1) * k].iter().copied(), col, &mut ());
+            let want =
+                kernels::dot_codes(&unit, a[i * k..(i + 1) * k].iter().copied(), col, &mut ());
             assert_eq!(out[i * n + j], want, "({i}, {j})");
         }
     }
@@ -108,7 +163,14 @@ fn gemm_rejects_mismatched_shapes_with_a_clear_error() {
     let unit = Arith::new(Format::LNS16, DeltaKind::Lut);
     let (a, b) = (vec![0i16; 6], vec![0i16; 6]);
     let mut out = vec![0i16; 4];
-    let err = kernels::gemm(&unit, MatRef::row_major(&a, 2, 3), MatRef::row_major(&b, 2, 3), &mut out, Exec::default()).unwrap_err();
+    let err = kernels::gemm(
+        &unit,
+        MatRef::row_major(&a, 2, 3),
+        MatRef::row_major(&b, 2, 3),
+        &mut out,
+        Exec::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("A is 2×3 but B is 2×3"), "{err}");
 }
 
@@ -123,12 +185,20 @@ fn reductions_and_elementwise_ops_are_identical_on_one_and_two_threads() {
         for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
             let run = |threads| {
                 let mut out = vec![0i32; outer * inner];
-                pool(threads).install(|| kernels::reduce_axis(&unit, op, &x, outer, len, inner, &mut out).unwrap());
+                pool(threads).install(|| {
+                    kernels::reduce_axis(&unit, op, &x, outer, len, inner, &mut out).unwrap()
+                });
                 out
             };
             assert_eq!(run(1), run(2), "{fmt} {op:?}");
         }
-        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Max] {
+        for op in [
+            BinaryOp::Add,
+            BinaryOp::Sub,
+            BinaryOp::Mul,
+            BinaryOp::Div,
+            BinaryOp::Max,
+        ] {
             let run = |threads| {
                 let mut out = vec![0i32; x.len()];
                 pool(threads).install(|| kernels::binary(&unit, op, &x, &y, &mut out).unwrap());
@@ -147,11 +217,16 @@ fn reductions_and_elementwise_ops_are_identical_on_one_and_two_threads() {
 
 #[test]
 fn sum_reduction_follows_index_order_in_the_accumulator() {
-    let unit = Arith::new(Format::LNS12, DeltaKind::Pwl).with_accumulator(Format::LNS16).unwrap();
+    let unit = Arith::new(Format::LNS12, DeltaKind::Pwl)
+        .with_accumulator(Format::LNS16)
+        .unwrap();
     let mut rng = SplitMix64(5);
     let x = random_codes(unit.format(), 300, &mut rng);
     let mut out = vec![0i32; 1];
     kernels::reduce_axis(&unit, ReduceOp::Sum, &x, 1, 300, 1, &mut out).unwrap();
     let ones = vec![unit.format().one(); 300];
-    assert_eq!(out[0], kernels::dot_codes(&unit, x.iter().copied(), ones, &mut ()));
+    assert_eq!(
+        out[0],
+        kernels::dot_codes(&unit, x.iter().copied(), ones, &mut ())
+    );
 }
