@@ -1,0 +1,85 @@
+//! The [`Lns`] backend type: device, primitives and the dtype-capability table.
+
+use burn_backend::{Backend, BackendTypes, DType, DTypeUsage, DTypeUsageSet};
+use burn_flex::{Flex, FlexDevice};
+use lns_core::Counts;
+
+use crate::device::LnsDevice;
+use crate::tensor::{LnsPlainTensor, LnsQTensor, LnsTensor};
+
+/// A Burn backend that stores every float tensor as packed LNS codes and computes every
+/// float op in LNS arithmetic (through `lns-core`). The device is the arithmetic
+/// configuration ([`LnsDevice`]); int and bool tensors are burn-flex's.
+///
+/// ```
+/// use burn_lns::{Lns, LnsDevice};
+/// use burn_backend::ops::FloatTensorOps;
+/// use burn_backend::TensorData;
+///
+/// let device = LnsDevice::lns16();
+/// let t = Lns::float_from_data(TensorData::from([1.5f32, -2.0]), &device);
+/// let doubled = Lns::float_add(t.clone(), t);
+/// let out = futures_lite_block_on(Lns::float_into_data(doubled));
+/// assert_eq!(out.to_vec::<f32>().unwrap(), vec![3.0, -4.0]);
+/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     burn_std::future::block_on(f)
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lns;
+
+impl Lns {
+    /// Saturations, flushes and NaN inputs counted so far on `device` (by encoding at
+    /// the edges and by every op).
+    pub fn counts(device: &LnsDevice) -> Counts {
+        device.counts()
+    }
+
+    /// Returns the counts of `device` so far and resets them.
+    pub fn take_counts(device: &LnsDevice) -> Counts {
+        device.take_counts()
+    }
+}
+
+impl BackendTypes for Lns {
+    type Device = LnsDevice;
+
+    type FloatTensorPrimitive = LnsTensor;
+    /// The interchange element: what `into_data` returns by default.
+    type FloatElem = f32;
+
+    type IntTensorPrimitive = LnsPlainTensor;
+    type IntElem = i32;
+
+    type BoolTensorPrimitive = LnsPlainTensor;
+    type BoolElem = bool;
+
+    type QuantizedTensorPrimitive = LnsQTensor;
+}
+
+impl Backend for Lns {
+    fn name(device: &Self::Device) -> String {
+        format!("lns<{}>", device.config())
+    }
+
+    /// Seeds the random number generator shared with burn-flex (float samples are drawn
+    /// in f64 and encoded).
+    fn seed(_device: &Self::Device, seed: u64) {
+        Flex::seed(&FlexDevice, seed);
+    }
+
+    fn device_count(_type_id: u16) -> usize {
+        1
+    }
+
+    /// Floats of every interchange type are accepted and returned (they are stored as
+    /// LNS codes); ints and bools as burn-flex supports them.
+    fn dtype_usage(_device: &Self::Device, dtype: DType) -> DTypeUsageSet {
+        match dtype {
+            DType::F64 | DType::F32 | DType::F16 | DType::BF16 => {
+                DTypeUsage::Storage | DTypeUsage::Arithmetic
+            }
+            other => Flex::dtype_usage(&FlexDevice, other),
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! The device: an LNS arithmetic configuration.
+//!
+//! A [`LnsDevice`] names *how* numbers are stored and computed — the format, the Δ
+//! strategy of addition, the accumulator format of dot products and (implied by Δ) the
+//! log↔linear conversion unit. Devices with equal configurations are equal and share
+//! one [`Arith`] (tables are built once per configuration and cached for the life of
+//! the process), so a CLI can sweep formats at run time without recompiling.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use burn_backend::{DeviceId, DeviceOps};
+use burn_std::device::Device;
+use lns_core::{Arith, Counts, DeltaKind, Format, LnsError, PwlTable};
+
+/// `type_id` of every [`LnsDevice`]'s [`DeviceId`]; the index is its registry slot.
+const LNS_DEVICE_TYPE: u16 = 0x4c4e; // "LN"
+
+/// An arithmetic configuration: what a [`LnsDevice`] is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LnsConfig {
+    /// Operand and result format of every float tensor.
+    pub format: Format,
+    /// Δ strategy of additions (also picks the conversion unit: Mitchell for `Shift`,
+    /// exact otherwise).
+    pub delta: DeltaKind,
+    /// Accumulator format of dot products and sums (`None`: the operand format).
+    pub accumulator: Option<Format>,
+    /// A fitted PWL table replacing the default one (only with `delta = Pwl`).
+    pub pwl: Option<PwlTable>,
+}
+
+impl LnsConfig {
+    /// A configuration with the operand format as accumulator.
+    pub fn new(format: Format, delta: DeltaKind) -> LnsConfig {
+        LnsConfig {
+            format,
+            delta,
+            accumulator: None,
+            pwl: None,
+        }
+    }
+
+    /// The same configuration with a wider accumulator.
+    pub fn with_accumulator(mut self, acc: Format) -> LnsConfig {
+        self.accumulator = (acc != self.format).then_some(acc);
+        self
+    }
+
+    /// Builds the arithmetic unit of this configuration.
+    ///
+    /// # Errors
+    /// An accumulator narrower than the format, or a malformed PWL table.
+    pub fn build(&self) -> Result<Arith, LnsError> {
+        let base = match &self.pwl {
+            Some(table) => {
+                if table.format != self.format {
+                    return Err(LnsError::BadPwl(format!(
+                        "the table is for format {} but the device format is {}",
+                        table.format, self.format
+                    )));
+                }
+                Arith::with_pwl(table.clone())?
+            }
+            None => Arith::new(self.format, self.delta),
+        };
+        match self.accumulator {
+            Some(acc) => base.with_accumulator(acc),
+            None => Ok(base),
+        }
+    }
+}
+
+impl fmt::Display for LnsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.format, self.delta)?;
+        if self.pwl.is_some() {
+            write!(f, "(fitted)")?;
+        }
+        if let Some(acc) = self.accumulator {
+            write!(f, ":acc={acc}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for LnsConfig {
+    type Err = LnsError;
+
+    /// Parses `FORMAT[:DELTA][:acc=FORMAT]`, where `FORMAT` is `BITS:FRAC` or a format
+    /// name (`lns16`, `lns12`, `lns8`, `lns32`, …) and `DELTA` one of `exact`, `lut`,
+    /// `lut-small`, `pwl`, `shift` (default `lut`). Device presets (`lns12-pwl`,
+    /// `lns32-ref`, see [`LnsDevice::PRESETS`]) are accepted too. Examples: `lns16`,
+    /// `lns16:lut`, `12:6:pwl`, `16:10:lut:acc=20:14`.
+    fn from_str(text: &str) -> Result<Self, LnsError> {
+        let err = |why: String| LnsError::Parse {
+            text: text.to_string(),
+            why,
+        };
+        let trimmed = text.trim();
+        let norm = trimmed.to_ascii_lowercase().replace('_', "-");
+        if let Some((_, cfg)) = LnsDevice::PRESETS
+            .iter()
+            .map(|(n, c)| (n, c()))
+            .find(|(n, _)| **n == norm)
+        {
+            return Ok(cfg);
+        }
+        let tokens: Vec<&str> = trimmed.split(':').map(str::trim).collect();
+        let is_num = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+        let (format, mut rest) = if is_num(tokens[0]) {
+            let frac = tokens
+                .get(1)
+                .ok_or_else(|| err("a numeric format needs BITS:FRAC, e.g. 16:10".to_string()))?;
+            (
+                Format::from_str(&format!("{}:{}", tokens[0], frac))?,
+                &tokens[2..],
+            )
+        } else {
+            (Format::from_str(tokens[0])?, &tokens[1..])
+        };
+        let mut cfg = LnsConfig::new(format, DeltaKind::Lut);
+        let mut seen_delta = false;
+        while let Some((tok, tail)) = rest.split_first() {
+            rest = tail;
+            if let Some(acc) = tok.strip_prefix("acc=") {
+                let acc_text = if is_num(acc) {
+                    let (frac, tail) = rest
+                        .split_first()
+                        .ok_or_else(|| err("acc= needs BITS:FRAC or a format name".to_string()))?;
+                    rest = tail;
+                    format!("{acc}:{frac}")
+                } else {
+                    acc.to_string()
+                };
+                cfg = cfg.with_accumulator(Format::from_str(&acc_text)?);
+            } else if !seen_delta {
+                cfg.delta = DeltaKind::from_str(tok)?;
+                seen_delta = true;
+            } else {
+                return Err(err(format!(
+                    "unexpected `{tok}`; expected FORMAT[:DELTA][:acc=FORMAT]"
+                )));
+            }
+        }
+        cfg.build()?;
+        Ok(cfg)
+    }
+}
+
+/// A registered configuration with its arithmetic unit.
+#[derive(Debug)]
+struct DeviceState {
+    config: LnsConfig,
+    arith: Arith,
+}
+
+fn registry() -> &'static Mutex<Vec<Arc<DeviceState>>> {
+    static REGISTRY: OnceLock<Mutex<Vec<Arc<DeviceState>>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// The Burn device of [`crate::Lns`]: an LNS arithmetic configuration.
+///
+/// Cheap to clone. Equal configurations give equal devices sharing one [`Arith`] and
+/// one set of exception counters.
+#[derive(Clone)]
+pub struct LnsDevice {
+    index: u16,
+    state: Arc<DeviceState>,
+}
+
+impl LnsDevice {
+    /// Named device presets accepted by [`FromStr`] (`_` and `-` are interchangeable).
+    #[allow(clippy::type_complexity)]
+    pub const PRESETS: [(&'static str, fn() -> LnsConfig); 9] = [
+        ("lns16", || LnsConfig::new(Format::LNS16, DeltaKind::Lut)),
+        ("lns16-exact", || {
+            LnsConfig::new(Format::LNS16, DeltaKind::Exact)
+        }),
+        ("lns16-pwl", || {
+            LnsConfig::new(Format::LNS16, DeltaKind::Pwl)
+        }),
+        ("lns12", || LnsConfig::new(Format::LNS12, DeltaKind::Lut)),
+        ("lns12-pwl", || {
+            LnsConfig::new(Format::LNS12, DeltaKind::Pwl)
+        }),
+        ("lns8", || LnsConfig::new(Format::LNS8, DeltaKind::Lut)),
+        ("lns32", || LnsConfig::new(Format::LNS32, DeltaKind::Lut)),
+        ("lns32-ref", || {
+            LnsConfig::new(Format::LNS32, DeltaKind::Exact)
+        }),
+        ("lns16-shift", || {
+            LnsConfig::new(Format::LNS16, DeltaKind::Shift)
+        }),
+    ];
+
+    /// The device of a configuration, building its arithmetic unit on first use.
+    ///
+    /// # Errors
+    /// An accumulator narrower than the format, or a PWL table for another format.
+    pub fn new(config: LnsConfig) -> Result<LnsDevice, LnsError> {
+        let mut reg = registry().lock().expect("LNS device registry poisoned");
+        if let Some(i) = reg.iter().position(|s| s.config == config) {
+            return Ok(LnsDevice {
+                index: i as u16,
+                state: reg[i].clone(),
+            });
+        }
+        assert!(
+            reg.len() < u16::MAX as usize,
+            "more than 65535 distinct LNS configurations in one process"
+        );
+        let arith = config.build()?;
+        let state = Arc::new(DeviceState { config, arith });
+        reg.push(state.clone());
+        Ok(LnsDevice {
+            index: (reg.len() - 1) as u16,
+            state,
+        })
+    }
+
+    fn preset(config: LnsConfig) -> LnsDevice {
+        LnsDevice::new(config).expect("presets are valid configurations")
+    }
+
+    /// 16:10 with the full Δ table (the default).
+    pub fn lns16() -> LnsDevice {
+        Self::preset(LnsConfig::new(Format::LNS16, DeltaKind::Lut))
+    }
+    /// 16:10 with exact (f64, rounded) Δ.
+    pub fn lns16_exact() -> LnsDevice {
+        Self::preset(LnsConfig::new(Format::LNS16, DeltaKind::Exact))
+    }
+    /// 12:6 with the default piece-wise-linear Δ.
+    pub fn lns12_pwl() -> LnsDevice {
+        Self::preset(LnsConfig::new(Format::LNS12, DeltaKind::Pwl))
+    }
+    /// 12:6 with the Δ table.
+    pub fn lns12() -> LnsDevice {
+        Self::preset(LnsConfig::new(Format::LNS12, DeltaKind::Lut))
+    }
+    /// 8:3 with the Δ table.
+    pub fn lns8() -> LnsDevice {
+        Self::preset(LnsConfig::new(Format::LNS8, DeltaKind::Lut))
+    }
+    /// 32:23 with exact Δ: the high-precision reference.
+    pub fn lns32_ref() -> LnsDevice {
+        Self::preset(LnsConfig::new(Format::LNS32, DeltaKind::Exact))
+    }
+
+    /// A device whose Δ is a fitted PWL table (`lns fit-pwl`'s output).
+    ///
+    /// # Errors
+    /// A malformed table.
+    pub fn with_pwl_table(table: PwlTable) -> Result<LnsDevice, LnsError> {
+        let format = table.format;
+        LnsDevice::new(LnsConfig {
+            format,
+            delta: DeltaKind::Pwl,
+            accumulator: None,
+            pwl: Some(table),
+        })
+    }
+
+    /// A device from a fitted PWL table stored as JSON.
+    ///
+    /// # Errors
+    /// Unreadable file, invalid JSON or a malformed table.
+    pub fn from_pwl_json(path: impl AsRef<std::path::Path>) -> Result<LnsDevice, LnsError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LnsError::BadPwl(format!("cannot read {}: {e}", path.display())))?;
+        let table: PwlTable = serde_json::from_str(&text)
+            .map_err(|e| LnsError::BadPwl(format!("{}: {e}", path.display())))?;
+        LnsDevice::with_pwl_table(table)
+    }
+
+    /// The same device with a wider accumulator for dot products and sums.
+    ///
+    /// # Errors
+    /// An accumulator with fewer integer or fractional bits than the format.
+    pub fn with_accumulator(&self, acc: Format) -> Result<LnsDevice, LnsError> {
+        LnsDevice::new(self.config().clone().with_accumulator(acc))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LnsConfig {
+        &self.state.config
+    }
+    /// The operand format.
+    pub fn format(&self) -> Format {
+        self.state.config.format
+    }
+    /// The arithmetic unit shared by every tensor on this device.
+    pub fn arith(&self) -> &Arith {
+        &self.state.arith
+    }
+    /// Saturations, flushes and NaN inputs counted so far on this device.
+    pub fn counts(&self) -> Counts {
+        self.state.arith.counts()
+    }
+    /// Returns the counts so far and resets them.
+    pub fn take_counts(&self) -> Counts {
+        self.state.arith.take_counts()
+    }
+}
+
+impl Default for LnsDevice {
+    /// [`LnsDevice::lns16`].
+    fn default() -> Self {
+        LnsDevice::lns16()
+    }
+}
+
+impl PartialEq for LnsDevice {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+    }
+}
+impl Eq for LnsDevice {}
+
+impl std::hash::Hash for LnsDevice {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.index.hash(state);
+    }
+}
+
+impl fmt::Debug for LnsDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LnsDevice({})", self.state.config)
+    }
+}
+
+impl fmt::Display for LnsDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "lns {}", self.state.config)
+    }
+}
+
+impl FromStr for LnsDevice {
+    type Err = LnsError;
+    /// See [`LnsConfig::from_str`] for the syntax.
+    fn from_str(text: &str) -> Result<Self, LnsError> {
+        LnsDevice::new(text.parse()?)
+    }
+}
+
+impl Device for LnsDevice {
+    /// The device registered under `index_id` in this process.
+    ///
+    /// # Panics
+    /// For an id that no [`LnsDevice`] of this process was given.
+    fn from_id(id: DeviceId) -> Self {
+        let reg = registry().lock().expect("LNS device registry poisoned");
+        let state = reg
+            .get(id.index_id as usize)
+            .filter(|_| id.type_id == LNS_DEVICE_TYPE)
+            .unwrap_or_else(|| panic!("{id} is not an LNS device of this process"))
+            .clone();
+        LnsDevice {
+            index: id.index_id,
+            state,
+        }
+    }
+
+    fn to_id(&self) -> DeviceId {
+        DeviceId::new(LNS_DEVICE_TYPE, self.index)
+    }
+}
+
+impl DeviceOps for LnsDevice {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_parse_to_configurations() {
+        let c: LnsConfig = "lns16".parse().unwrap();
+        assert_eq!(c, LnsConfig::new(Format::LNS16, DeltaKind::Lut));
+        let c: LnsConfig = "12:6:pwl".parse().unwrap();
+        assert_eq!(c, LnsConfig::new(Format::LNS12, DeltaKind::Pwl));
+        let c: LnsConfig = "16:10:lut:acc=20:14".parse().unwrap();
+        assert_eq!(c.accumulator, Some(Format::new(20, 14).unwrap()));
+        let c: LnsConfig = "lns16:exact:acc=lns32".parse().unwrap();
+        assert_eq!(c.accumulator, Some(Format::LNS32));
+        let c: LnsConfig = "LNS12_PWL".parse().unwrap();
+        assert_eq!(c, LnsConfig::new(Format::LNS12, DeltaKind::Pwl));
+        assert_eq!(
+            "lns32-ref".parse::<LnsConfig>().unwrap().delta,
+            DeltaKind::Exact
+        );
+    }
+
+    #[test]
+    fn bad_strings_say_why() {
+        for bad in [
+            "16",
+            "16:10:linear",
+            "16:10:lut:exact",
+            "16:10:acc=12:6",
+            "x",
+        ] {
+            let e = bad.parse::<LnsConfig>().unwrap_err().to_string();
+            assert!(!e.is_empty(), "{bad}");
+        }
+        let e = "16:10:linear".parse::<LnsConfig>().unwrap_err().to_string();
+        assert!(e.contains("exact, lut"), "{e}");
+    }
+
+    #[test]
+    fn equal_configurations_are_equal_devices_sharing_one_unit() {
+        let a = LnsDevice::lns16();
+        let b: LnsDevice = "16:10:lut".parse().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, LnsDevice::default());
+        assert!(Arc::ptr_eq(&a.state, &b.state));
+        assert_ne!(a, LnsDevice::lns8());
+        assert_eq!(LnsDevice::from_id(a.to_id()), a);
+    }
+
+    #[test]
+    fn display_round_trips() {
+        let d: LnsDevice = "16:10:lut:acc=20:14".parse().unwrap();
+        let text = d.config().to_string();
+        assert_eq!(text.parse::<LnsDevice>().unwrap(), d);
+    }
+}

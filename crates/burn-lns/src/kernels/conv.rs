@@ -1,0 +1,164 @@
+//! Convolutions as im2col + `lns_core::kernels::gemm`.
+//!
+//! Every output is the canonical dot product over `(c_in, k_d, k_h, k_w)` in index
+//! order (accumulator format, rounded once), followed by one LNS addition of the bias.
+//! Transposed convolutions are convolutions of the input dilated by the stride with the
+//! flipped, channel-swapped kernel; the inserted zeros are exact no-ops in LNS
+//! (`acc + 0·w = acc`), so they do not change any result.
+
+use burn_backend::TensorMetadata;
+use burn_backend::ops::IntTensorOps;
+use burn_flex::Flex;
+use burn_std::Shape;
+use lns_core::CodeStorage;
+use lns_core::kernels::{BinaryOp, Exec, MatRef, gemm};
+use rayon::prelude::*;
+
+use super::{binary, to_device};
+use crate::tensor::{LnsTensor, contiguous, flex_from_vec, with_storage};
+
+/// A 3-D convolution problem (1-D and 2-D ones use depth/height 1).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Conv3 {
+    /// Stride of the output over the (dilated) input.
+    pub stride: [usize; 3],
+    /// Zeros before the (dilated) input; may be negative (crop).
+    pub pad_before: [isize; 3],
+    /// Zeros after the (dilated) input; may be negative (crop).
+    pub pad_after: [isize; 3],
+    /// Spacing of kernel taps.
+    pub dilation: [usize; 3],
+    /// Spacing of input elements (the stride of a transposed convolution).
+    pub input_dilation: [usize; 3],
+    /// Channel groups.
+    pub groups: usize,
+}
+
+impl Conv3 {
+    fn out_size(&self, input: [usize; 3], kernel: [usize; 3]) -> [usize; 3] {
+        std::array::from_fn(|i| {
+            let eff_in = if input[i] == 0 {
+                0
+            } else {
+                (input[i] - 1) * self.input_dilation[i] + 1
+            } as isize;
+            let span = eff_in + self.pad_before[i] + self.pad_after[i];
+            let eff_k = (self.dilation[i] * (kernel[i] - 1) + 1) as isize;
+            if span < eff_k {
+                0
+            } else {
+                ((span - eff_k) as usize) / self.stride[i] + 1
+            }
+        })
+    }
+}
+
+/// `x [N, C, D, H, W] ⋆ w [Co, C/groups, kd, kh, kw] (+ bias [Co])`.
+pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv3) -> LnsTensor {
+    let w = to_device(w, &x.device);
+    let xs = x.shape();
+    let ws = w.shape();
+    let [n, c, d, h, wd] = [xs[0], xs[1], xs[2], xs[3], xs[4]];
+    let [co, cg, kd, kh, kw] = [ws[0], ws[1], ws[2], ws[3], ws[4]];
+    let g = p.groups;
+    assert!(
+        c == cg * g && co % g == 0,
+        "conv: input has {c} channels, weight expects {cg}×{g} groups and {co} outputs"
+    );
+    let cog = co / g;
+    let [od, oh, ow] = p.out_size([d, h, wd], [kd, kh, kw]);
+    let positions = od * oh * ow;
+    let kk = cg * kd * kh * kw;
+    let arith = x.device.arith().clone();
+    let fmt = x.format();
+    let out_shape = Shape::from(vec![n, co, od, oh, ow]);
+    let flex = with_storage!(fmt.storage(), C => {
+        let xv = contiguous::<C>(&x.codes);
+        let wv = contiguous::<C>(&w.codes);
+        let zero = C::narrow(fmt.zero());
+        let mut out = vec![zero; n * co * positions];
+        // Input coordinate of output o and tap t along axis i, if inside the input.
+        let src = |i: usize, o: usize, t: usize, size: usize| -> Option<usize> {
+            let pos = (o * p.stride[i] + t * p.dilation[i]) as isize - p.pad_before[i];
+            let ld = p.input_dilation[i] as isize;
+            if pos < 0 || pos % ld != 0 {
+                return None;
+            }
+            let idx = (pos / ld) as usize;
+            (idx < size).then_some(idx)
+        };
+        let image = |ni: usize, dst: &mut [C], exec: Exec| {
+            let mut cols = vec![zero; kk * positions];
+            for gi in 0..g {
+                for ci in 0..cg {
+                    let plane = &xv[((ni * c) + gi * cg + ci) * d * h * wd..][..d * h * wd];
+                    for (tz, ty, tx) in (0..kd).flat_map(|a| (0..kh).flat_map(move |b| (0..kw).map(move |cc| (a, b, cc)))) {
+                        let row = ((ci * kd + tz) * kh + ty) * kw + tx;
+                        let dst_row = &mut cols[row * positions..][..positions];
+                        for z in 0..od {
+                            let Some(iz) = src(0, z, tz, d) else { continue };
+                            for y in 0..oh {
+                                let Some(iy) = src(1, y, ty, h) else { continue };
+                                for xx in 0..ow {
+                                    if let Some(ix) = src(2, xx, tx, wd) {
+                                        dst_row[(z * oh + y) * ow + xx] = plane[(iz * h + iy) * wd + ix];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let wg = MatRef::row_major(&wv[gi * cog * kk..][..cog * kk], cog, kk);
+                let cm = MatRef::row_major(&cols[..], kk, positions);
+                gemm(&arith, wg, cm, &mut dst[gi * cog * positions..][..cog * positions], exec)
+                    .unwrap_or_else(|e| panic!("conv: {e}"));
+                if gi + 1 < g {
+                    cols.fill(zero);
+                }
+            }
+        };
+        if positions > 0 && co > 0 {
+            if n >= rayon::current_num_threads() {
+                let exec = Exec { parallel: false, ..Exec::default() };
+                out.par_chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, exec));
+            } else {
+                out.chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, Exec::default()));
+            }
+        }
+        flex_from_vec(out, out_shape)
+    });
+    let y = x.with_codes(flex);
+    match bias {
+        Some(b) => {
+            let b = b.with_codes(b.codes.clone().reshape(Shape::from(vec![1, co, 1, 1, 1])));
+            binary(y, b, BinaryOp::Add)
+        }
+        None => y,
+    }
+}
+
+/// A transposed-convolution weight `[C_in, C_out/g, k…]` as the equivalent convolution
+/// weight `[C_out, C_in/g, k…]`, flipped along every spatial axis (an exact code move).
+pub(crate) fn transpose_weight(w: &LnsTensor, groups: usize) -> LnsTensor {
+    let s = w.shape();
+    let (cin, cog) = (s[0], s[1]);
+    let spatial: Vec<usize> = s.iter().skip(2).copied().collect();
+    let cig = cin / groups;
+    let mut dims = vec![groups, cig, cog];
+    dims.extend(&spatial);
+    let t = w.codes.clone().reshape(Shape::from(dims));
+    let mut axes = vec![0, 2, 1];
+    axes.extend(3..3 + spatial.len());
+    let t = Flex::int_permute(t, &axes);
+    let flip_axes: Vec<usize> = (3..3 + spatial.len()).collect();
+    let t = Flex::int_flip(t, &flip_axes);
+    let mut out = vec![groups * cog, cig];
+    out.extend(&spatial);
+    let t = t.to_contiguous().reshape(Shape::from(out));
+    w.with_codes(t)
+}
+
+/// Reshapes codes (a view where possible).
+pub(crate) fn reshape(t: &LnsTensor, dims: Vec<usize>) -> LnsTensor {
+    t.with_codes(t.codes.clone().reshape(Shape::from(dims)))
+}

@@ -1,0 +1,300 @@
+//! 2-D pooling over `[N, C, H, W]` codes (1-D pools reach here through Burn's
+//! 1-D-as-2-D defaults).
+//!
+//! Averages sum their window in index order (row-major taps) in the accumulator
+//! format, round once, then divide by the code of the count (an exact log
+//! subtraction). Backward passes scatter each output gradient, in output index order,
+//! into an accumulator-format buffer and round each input gradient once at the end.
+//! Max pools compare codes exactly; the first maximal tap wins.
+
+use burn_backend::TensorMetadata;
+use burn_std::Shape;
+use lns_core::arith;
+use lns_core::convert::recode;
+use lns_core::{CodeStorage, Counts};
+use rayon::prelude::*;
+
+use super::{count_code, sum_counts};
+use crate::tensor::{LnsTensor, contiguous, flex_from_vec, with_storage};
+
+/// Output length of a pool (burn-flex's rule: a window that does not fit the padded
+/// input gives 0 outputs, or 1 in ceil mode).
+pub(crate) fn pool_output_size(
+    input: usize,
+    kernel: usize,
+    padding: usize,
+    stride: usize,
+    dilation: usize,
+    ceil_mode: bool,
+) -> usize {
+    assert!(
+        kernel > 0 && stride > 0,
+        "pool: kernel and stride must be positive"
+    );
+    let effective = dilation * (kernel - 1) + 1;
+    let padded = input + 2 * padding;
+    if padded < effective {
+        return usize::from(ceil_mode);
+    }
+    let num = padded - effective;
+    if ceil_mode {
+        num.div_ceil(stride) + 1
+    } else {
+        num / stride + 1
+    }
+}
+
+/// The taps of one output position along one axis.
+#[derive(Debug, Clone)]
+pub(crate) struct AxisWindow {
+    /// Input indices inside the tensor, in tap order.
+    pub valid: Vec<usize>,
+    /// Taps inside the padded extent (for `count_include_pad`).
+    pub padded: usize,
+}
+
+/// Windows of an average pool along one axis (burn-flex's conventions).
+pub(crate) fn avg_windows(
+    size: usize,
+    out: usize,
+    kernel: usize,
+    stride: usize,
+    pad: usize,
+) -> Vec<AxisWindow> {
+    (0..out)
+        .map(|o| {
+            let mut w = AxisWindow {
+                valid: Vec::new(),
+                padded: 0,
+            };
+            for t in 0..kernel {
+                let i = (o * stride + t) as isize - pad as isize;
+                if i >= -(pad as isize) && i < (size + pad) as isize {
+                    w.padded += 1;
+                    if i >= 0 && (i as usize) < size {
+                        w.valid.push(i as usize);
+                    }
+                }
+            }
+            w
+        })
+        .collect()
+}
+
+/// Windows of an adaptive average pool: `[⌊o·in/out⌋, ⌈(o+1)·in/out⌉)`.
+pub(crate) fn adaptive_windows(size: usize, out: usize) -> Vec<AxisWindow> {
+    (0..out)
+        .map(|o| {
+            let (s, e) = ((o * size) / out, ((o + 1) * size).div_ceil(out));
+            AxisWindow {
+                valid: (s..e).collect(),
+                padded: e - s,
+            }
+        })
+        .collect()
+}
+
+/// Windows of a max pool along one axis (dilated taps).
+pub(crate) fn max_windows(
+    size: usize,
+    out: usize,
+    kernel: usize,
+    stride: usize,
+    pad: usize,
+    dilation: usize,
+) -> Vec<AxisWindow> {
+    (0..out)
+        .map(|o| {
+            let valid: Vec<usize> = (0..kernel)
+                .filter_map(|t| {
+                    let i = (o * stride + t * dilation) as isize - pad as isize;
+                    (i >= 0 && (i as usize) < size).then_some(i as usize)
+                })
+                .collect();
+            AxisWindow {
+                padded: valid.len(),
+                valid,
+            }
+        })
+        .collect()
+}
+
+fn nchw(s: &Shape) -> (usize, usize, usize) {
+    (s[0] * s[1], s[2], s[3])
+}
+
+/// Average pooling with per-axis windows; `include_pad` divides by the padded count.
+pub(crate) fn avg_pool(
+    x: &LnsTensor,
+    wy: &[AxisWindow],
+    wx: &[AxisWindow],
+    include_pad: bool,
+) -> LnsTensor {
+    let s = x.shape();
+    let (planes, h, w) = nchw(&s);
+    let (oh, ow) = (wy.len(), wx.len());
+    let arith = x.device.arith().clone();
+    let (f, af) = (arith.format(), arith.acc_format());
+    let out_shape = Shape::from(vec![s[0], s[1], oh, ow]);
+    let flex = with_storage!(f.storage(), C => {
+        let xv = contiguous::<C>(&x.codes);
+        let mut out = vec![C::default(); planes * oh * ow];
+        let counts = out
+            .par_chunks_mut((oh * ow).max(1))
+            .enumerate()
+            .map(|(pi, dst)| {
+                let mut cnt = Counts::default();
+                let plane = &xv[pi * h * w..][..h * w];
+                for (y, wy) in wy.iter().enumerate() {
+                    for (xx, wx) in wx.iter().enumerate() {
+                        let mut acc = af.zero();
+                        for &iy in &wy.valid {
+                            for &ix in &wx.valid {
+                                let v = recode(f, af, plane[iy * w + ix].widen(), &mut cnt);
+                                acc = arith::add(af, arith.acc_delta(), acc, v, &mut cnt);
+                            }
+                        }
+                        let n = if include_pad {
+                            wy.padded * wx.padded
+                        } else {
+                            wy.valid.len() * wx.valid.len()
+                        };
+                        let sum = recode(af, f, acc, &mut cnt);
+                        let c = count_code(&x.device, n.max(1));
+                        dst[y * ow + xx] = C::narrow(arith::div(f, sum, c, &mut cnt));
+                    }
+                }
+                cnt
+            })
+            .reduce(Counts::default, sum_counts);
+        arith.record(counts);
+        flex_from_vec(out, out_shape)
+    });
+    x.with_codes(flex)
+}
+
+/// Gradient of [`avg_pool`] with respect to its input of shape `x_shape`.
+pub(crate) fn avg_pool_backward(
+    x_shape: &Shape,
+    grad: &LnsTensor,
+    wy: &[AxisWindow],
+    wx: &[AxisWindow],
+    include_pad: bool,
+) -> LnsTensor {
+    let (planes, h, w) = nchw(x_shape);
+    let (oh, ow) = (wy.len(), wx.len());
+    let arith = grad.device.arith().clone();
+    let (f, af) = (arith.format(), arith.acc_format());
+    let g = grad.codes();
+    let mut out = vec![0i32; planes * h * w];
+    let counts = out
+        .par_chunks_mut((h * w).max(1))
+        .enumerate()
+        .map(|(pi, dst)| {
+            let mut cnt = Counts::default();
+            let mut acc = vec![af.zero(); h * w];
+            let gp = &g[pi * oh * ow..][..oh * ow];
+            for (y, wy) in wy.iter().enumerate() {
+                for (xx, wx) in wx.iter().enumerate() {
+                    let n = if include_pad {
+                        wy.padded * wx.padded
+                    } else {
+                        wy.valid.len() * wx.valid.len()
+                    };
+                    let c = count_code(&grad.device, n.max(1));
+                    let share = arith::div(f, gp[y * ow + xx], c, &mut cnt);
+                    let share = recode(f, af, share, &mut cnt);
+                    for &iy in &wy.valid {
+                        for &ix in &wx.valid {
+                            let a = &mut acc[iy * w + ix];
+                            *a = arith::add(af, arith.acc_delta(), *a, share, &mut cnt);
+                        }
+                    }
+                }
+            }
+            for (d, a) in dst.iter_mut().zip(acc) {
+                *d = recode(af, f, a, &mut cnt);
+            }
+            cnt
+        })
+        .reduce(Counts::default, sum_counts);
+    arith.record(counts);
+    LnsTensor::from_codes_i32(out, x_shape.clone(), grad.device.clone(), grad.dtype)
+}
+
+/// Max pooling; returns the pooled codes and, per output, the flat index `iy·W + ix`
+/// of the first maximal tap.
+pub(crate) fn max_pool(
+    x: &LnsTensor,
+    wy: &[AxisWindow],
+    wx: &[AxisWindow],
+) -> (LnsTensor, Vec<i64>) {
+    let s = x.shape();
+    let (planes, h, w) = nchw(&s);
+    let (oh, ow) = (wy.len(), wx.len());
+    let f = x.format();
+    let xv = x.codes();
+    let mut out = vec![f.zero(); planes * oh * ow];
+    let mut idx = vec![0i64; planes * oh * ow];
+    out.par_chunks_mut((oh * ow).max(1))
+        .zip(idx.par_chunks_mut((oh * ow).max(1)))
+        .enumerate()
+        .for_each(|(pi, (dst, di))| {
+            let plane = &xv[pi * h * w..][..h * w];
+            for (y, wy) in wy.iter().enumerate() {
+                for (xx, wx) in wx.iter().enumerate() {
+                    let mut best: Option<(i32, usize)> = None;
+                    for &iy in &wy.valid {
+                        for &ix in &wx.valid {
+                            let v = plane[iy * w + ix];
+                            let better = match best {
+                                None => true,
+                                Some((b, _)) => arith::compare(f, v, b).is_gt(),
+                            };
+                            if better {
+                                best = Some((v, iy * w + ix));
+                            }
+                        }
+                    }
+                    let (v, i) = best.unwrap_or((f.zero(), 0));
+                    dst[y * ow + xx] = arith::canonical(f, v);
+                    di[y * ow + xx] = i as i64;
+                }
+            }
+        });
+    let shape = Shape::from(vec![s[0], s[1], oh, ow]);
+    (
+        LnsTensor::from_codes_i32(out, shape, x.device.clone(), x.dtype),
+        idx,
+    )
+}
+
+/// Gradient of [`max_pool`]: each output gradient added, in output order, at its index.
+pub(crate) fn max_pool_backward(x_shape: &Shape, grad: &LnsTensor, indices: &[i64]) -> LnsTensor {
+    let (planes, h, w) = nchw(x_shape);
+    let gs = grad.shape();
+    let per = gs[2] * gs[3];
+    let arith = grad.device.arith().clone();
+    let (f, af) = (arith.format(), arith.acc_format());
+    let g = grad.codes();
+    let mut out = vec![0i32; planes * h * w];
+    let counts = out
+        .par_chunks_mut((h * w).max(1))
+        .enumerate()
+        .map(|(pi, dst)| {
+            let mut cnt = Counts::default();
+            let mut acc = vec![af.zero(); h * w];
+            for o in 0..per {
+                let i = indices[pi * per + o] as usize;
+                let v = recode(f, af, g[pi * per + o], &mut cnt);
+                acc[i] = arith::add(af, arith.acc_delta(), acc[i], v, &mut cnt);
+            }
+            for (d, a) in dst.iter_mut().zip(acc) {
+                *d = recode(af, f, a, &mut cnt);
+            }
+            cnt
+        })
+        .reduce(Counts::default, sum_counts);
+    arith.record(counts);
+    LnsTensor::from_codes_i32(out, x_shape.clone(), grad.device.clone(), grad.dtype)
+}

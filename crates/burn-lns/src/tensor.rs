@@ -1,0 +1,282 @@
+//! Tensor primitives: packed LNS codes for floats, burn-flex tensors for ints and bools.
+
+use burn_backend::{DType, QTensorPrimitive, TensorData, TensorMetadata};
+use burn_flex::{FlexQTensor, FlexTensor, Layout};
+use burn_std::{Bytes, FloatDType, QuantScheme, Shape, bf16, f16};
+use lns_core::{CodeStorage, Format, Storage};
+
+use crate::device::LnsDevice;
+
+/// Runs `$body` with `$C` bound to the storage integer of `$storage`.
+macro_rules! with_storage {
+    ($storage:expr, $C:ident => $body:expr) => {
+        match $storage {
+            lns_core::Storage::I8 => {
+                type $C = i8;
+                $body
+            }
+            lns_core::Storage::I16 => {
+                type $C = i16;
+                $body
+            }
+            lns_core::Storage::I32 => {
+                type $C = i32;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_storage;
+
+/// A storage integer that is both an LNS code container and a Burn element.
+pub(crate) trait Code: CodeStorage + burn_backend::Element + bytemuck::Pod {}
+impl Code for i8 {}
+impl Code for i16 {}
+impl Code for i32 {}
+
+/// The `DType` that holds a storage integer.
+pub(crate) fn storage_dtype(s: Storage) -> DType {
+    match s {
+        Storage::I8 => DType::I8,
+        Storage::I16 => DType::I16,
+        Storage::I32 => DType::I32,
+    }
+}
+
+/// The float tensor of [`crate::Lns`]: packed LNS codes (an i8/i16/i32 burn-flex tensor,
+/// possibly a strided view) plus the device that says how to read and compute them.
+///
+/// `dtype` is only the *interchange* type: what [`TensorMetadata::dtype`] reports and
+/// what `into_data` returns. Every value is an LNS code of the device format whatever
+/// it says; `float_cast` changes only this tag.
+#[derive(Clone, Debug)]
+pub struct LnsTensor {
+    pub(crate) codes: FlexTensor,
+    pub(crate) device: LnsDevice,
+    pub(crate) dtype: FloatDType,
+}
+
+impl LnsTensor {
+    /// Wraps a code tensor. Its dtype must be the storage integer of the device format.
+    pub(crate) fn new(codes: FlexTensor, device: LnsDevice, dtype: FloatDType) -> LnsTensor {
+        debug_assert_eq!(codes.dtype(), storage_dtype(device.format().storage()));
+        LnsTensor {
+            codes,
+            device,
+            dtype,
+        }
+    }
+
+    /// A contiguous tensor from widened codes.
+    pub(crate) fn from_codes_i32(
+        codes: Vec<i32>,
+        shape: Shape,
+        device: LnsDevice,
+        dtype: FloatDType,
+    ) -> LnsTensor {
+        let storage = device.format().storage();
+        let flex = with_storage!(storage, C => {
+            let v: Vec<C> = codes.into_iter().map(C::narrow).collect();
+            flex_from_vec(v, shape)
+        });
+        LnsTensor::new(flex, device, dtype)
+    }
+
+    /// The device (arithmetic configuration).
+    pub fn device(&self) -> &LnsDevice {
+        &self.device
+    }
+
+    /// The format of the codes.
+    pub fn format(&self) -> Format {
+        self.device.format()
+    }
+
+    /// The codes in logical (row-major) order, widened to `i32`.
+    pub fn codes(&self) -> Vec<i32> {
+        with_storage!(self.format().storage(), C => {
+            contiguous::<C>(&self.codes).iter().map(|c| c.widen()).collect()
+        })
+    }
+
+    /// The underlying code tensor (dtype I8/I16/I32).
+    pub fn code_tensor(&self) -> &FlexTensor {
+        &self.codes
+    }
+
+    /// Same device and dtype, other codes.
+    pub(crate) fn with_codes(&self, codes: FlexTensor) -> LnsTensor {
+        LnsTensor::new(codes, self.device.clone(), self.dtype)
+    }
+}
+
+impl TensorMetadata for LnsTensor {
+    fn dtype(&self) -> DType {
+        self.dtype.into()
+    }
+    fn shape(&self) -> Shape {
+        self.codes.shape()
+    }
+    fn rank(&self) -> usize {
+        self.codes.rank()
+    }
+}
+
+/// An int or bool tensor of [`crate::Lns`]: a burn-flex tensor tagged with the LNS
+/// device it belongs to (so that `int → float` conversions know the format).
+#[derive(Clone, Debug)]
+pub struct LnsPlainTensor {
+    pub(crate) tensor: FlexTensor,
+    pub(crate) device: LnsDevice,
+}
+
+impl LnsPlainTensor {
+    pub(crate) fn new(tensor: FlexTensor, device: LnsDevice) -> Self {
+        LnsPlainTensor { tensor, device }
+    }
+    /// The burn-flex tensor.
+    pub fn flex(&self) -> &FlexTensor {
+        &self.tensor
+    }
+}
+
+impl TensorMetadata for LnsPlainTensor {
+    fn dtype(&self) -> DType {
+        self.tensor.dtype()
+    }
+    fn shape(&self) -> Shape {
+        self.tensor.shape()
+    }
+    fn rank(&self) -> usize {
+        self.tensor.rank()
+    }
+}
+
+/// A quantized tensor of [`crate::Lns`]: burn-flex's quantized storage tagged with the
+/// device that dequantization encodes into.
+#[derive(Clone, Debug)]
+pub struct LnsQTensor {
+    pub(crate) tensor: FlexQTensor,
+    pub(crate) device: LnsDevice,
+}
+
+impl QTensorPrimitive for LnsQTensor {
+    fn scheme(&self) -> &QuantScheme {
+        self.tensor.scheme()
+    }
+    fn default_scheme() -> QuantScheme {
+        FlexQTensor::default_scheme()
+    }
+}
+
+impl TensorMetadata for LnsQTensor {
+    fn dtype(&self) -> DType {
+        self.tensor.dtype()
+    }
+    fn shape(&self) -> Shape {
+        self.tensor.shape()
+    }
+    fn rank(&self) -> usize {
+        self.tensor.rank()
+    }
+}
+
+/// A contiguous row-major burn-flex tensor owning `v`.
+pub(crate) fn flex_from_vec<C: burn_backend::Element + bytemuck::Pod>(
+    v: Vec<C>,
+    shape: Shape,
+) -> FlexTensor {
+    debug_assert_eq!(v.len(), shape.num_elements());
+    FlexTensor::new(Bytes::from_elems(v), Layout::contiguous(shape), C::dtype())
+}
+
+/// The elements of a flex tensor in logical order (a copy only if it is a view).
+pub(crate) fn contiguous<C: burn_backend::Element + bytemuck::Pod>(
+    t: &FlexTensor,
+) -> std::borrow::Cow<'_, [C]> {
+    if let Some(s) = t.as_slice::<C>() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let c = t.to_contiguous();
+    std::borrow::Cow::Owned(c.storage::<C>()[..c.shape().num_elements()].to_vec())
+}
+
+/// Reads float-like data of any dtype as f64 values.
+pub(crate) fn data_to_f64(data: &TensorData) -> Vec<f64> {
+    data.iter::<f64>().collect()
+}
+
+/// Encodes data into codes of the device format (saturating, flushing and mapping
+/// NaN to zero, all counted on the device).
+pub(crate) fn encode_data(data: TensorData, device: &LnsDevice) -> LnsTensor {
+    let dtype = match data.dtype {
+        DType::F64 => FloatDType::F64,
+        DType::F16 => FloatDType::F16,
+        DType::BF16 => FloatDType::BF16,
+        _ => FloatDType::F32,
+    };
+    let shape = data.shape.clone();
+    let values = data_to_f64(&data);
+    encode_values(&values, shape, device, dtype)
+}
+
+/// Encodes f64 values as a tensor.
+pub(crate) fn encode_values(
+    values: &[f64],
+    shape: Shape,
+    device: &LnsDevice,
+    dtype: FloatDType,
+) -> LnsTensor {
+    use rayon::prelude::*;
+    let arith = device.arith();
+    let fmt = device.format();
+    let flex = with_storage!(fmt.storage(), C => {
+        let mut out = vec![C::default(); values.len()];
+        let counts = out
+            .par_chunks_mut(crate::kernels::CHUNK)
+            .zip(values.par_chunks(crate::kernels::CHUNK))
+            .map(|(o, v)| {
+                let mut t = lns_core::Counts::default();
+                for (o, &x) in o.iter_mut().zip(v) {
+                    *o = C::narrow(lns_core::convert::encode(fmt, x, &mut t));
+                }
+                t
+            })
+            .reduce(lns_core::Counts::default, |mut a, b| {
+                a += b;
+                a
+            });
+        arith.record(counts);
+        flex_from_vec(out, shape)
+    });
+    LnsTensor::new(flex, device.clone(), dtype)
+}
+
+/// Decodes a tensor into data of its interchange dtype.
+pub(crate) fn decode_data(tensor: &LnsTensor, dtype: FloatDType) -> TensorData {
+    let fmt = tensor.format();
+    let shape = tensor.shape();
+    let codes = tensor.codes();
+    let dec = |c: i32| lns_core::convert::decode(fmt, c);
+    match dtype {
+        FloatDType::F64 => TensorData::new(codes.into_iter().map(dec).collect::<Vec<_>>(), shape),
+        FloatDType::F16 => TensorData::new(
+            codes
+                .into_iter()
+                .map(|c| f16::from_f64(dec(c)))
+                .collect::<Vec<_>>(),
+            shape,
+        ),
+        FloatDType::BF16 => TensorData::new(
+            codes
+                .into_iter()
+                .map(|c| bf16::from_f64(dec(c)))
+                .collect::<Vec<_>>(),
+            shape,
+        ),
+        _ => TensorData::new(
+            codes.into_iter().map(|c| dec(c) as f32).collect::<Vec<_>>(),
+            shape,
+        ),
+    }
+}
