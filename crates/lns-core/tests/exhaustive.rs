@@ -18,8 +18,9 @@ fn small_formats() -> [Format; 4] {
 }
 
 type Op = fn(Format, &Delta, i32, i32) -> i32;
+type Real = fn(Format, i32, i32) -> f64;
 
-fn ops() -> [(&'static str, Op, fn(Format, i32, i32) -> f64); 3] {
+fn ops() -> [(&'static str, Op, Real); 3] {
     [
         ("add", |f, d, a, b| add(f, d, a, b, &mut ()), real_add),
         ("sub", |f, d, a, b| sub(f, d, a, b, &mut ()), real_sub),

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::lanes::{LaneCounts, MacParams, interleave, mac, zero_acc};
+use super::lanes::{LANES, LaneEngine, MacParams, PortableLanes, interleave};
 use super::scalar::dot_codes;
 use super::{Exec, SimdLevel};
 use crate::code::CodeStorage;
@@ -75,8 +75,6 @@ impl<'a, C: CodeStorage> MatRef<'a, C> {
     }
 }
 
-/// Output columns per lane tile.
-const LANES: usize = 16;
 /// Output rows per tile (they share the loaded B panel).
 const TILE_ROWS: usize = 4;
 /// Rows per parallel task.
@@ -261,55 +259,66 @@ fn run_level<C: CodeStorage>(level: SimdLevel, job: &mut TileJob<'_>, dst: &mut 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx2")]
 unsafe fn rows_avx512<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
-    rows_generic(job, dst)
+    rows::<C, super::avx512::Avx512Lanes>(job, dst)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn rows_avx2<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
-    rows_generic(job, dst)
+    rows::<C, PortableLanes>(job, dst)
+}
+
+fn rows_generic<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
+    rows::<C, PortableLanes>(job, dst)
 }
 
 #[inline(always)]
-fn rows_generic<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
+fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_>, dst: &mut [C]) {
     let rows = dst.len() / job.n;
     let mut i = 0;
     while i + TILE_ROWS <= rows {
-        tile_rows::<C, TILE_ROWS>(job, dst, i);
+        tile_rows::<C, E, TILE_ROWS>(job, dst, i);
         i += TILE_ROWS;
     }
     while i < rows {
-        tile_rows::<C, 1>(job, dst, i);
+        tile_rows::<C, E, 1>(job, dst, i);
         i += 1;
     }
 }
 
 #[inline(always)]
-fn tile_rows<C: CodeStorage, const R: usize>(job: &mut TileJob<'_>, dst: &mut [C], i0: usize) {
+fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
+    job: &mut TileJob<'_>,
+    dst: &mut [C],
+    i0: usize,
+) {
     let (k, n, p) = (job.k, job.n, job.p);
     let fmt = job.arith.format();
     let acc_fmt = job.arith.acc_format();
     for (jb, panel) in job.panels.chunks_exact(k * LANES).enumerate() {
-        let mut acc = [[zero_acc(p); LANES]; R];
-        let mut lane_counts = [LaneCounts::<LANES>::default(); R];
+        let (acc0, counts0) = E::start(p);
+        let mut acc = [acc0; R];
+        let mut counters = [counts0; R];
         for kk in 0..k {
             let bk: &[i32; LANES] = panel[kk * LANES..(kk + 1) * LANES]
                 .try_into()
                 .expect("panel row has LANES codes");
             for r in 0..R {
                 let a = job.a_rows[(i0 + r) * k + kk];
-                // SAFETY: `tab` was built by `interleave` for the same unit as `p`.
-                unsafe { mac(p, job.tab, &mut acc[r], a, bk, &mut lane_counts[r]) };
+                // SAFETY: `tab` was built by `interleave` for the same unit as `p`; the
+                // caller runs `E` only on CPUs that support it.
+                unsafe { E::step(p, job.tab, &mut acc[r], a, bk, &mut counters[r]) };
             }
         }
         let width = LANES.min(n - jb * LANES);
         for r in 0..R {
+            let (codes, lane_counts) = E::finish(acc[r], counters[r]);
             let mut t = Counts::default();
             for l in 0..width {
                 dst[(i0 + r) * n + jb * LANES + l] =
-                    C::narrow(recode(acc_fmt, fmt, acc[r][l], &mut t));
-                job.counts.saturated += lane_counts[r].saturated[l] as u64;
-                job.counts.flushed += lane_counts[r].flushed[l] as u64;
+                    C::narrow(recode(acc_fmt, fmt, codes[l], &mut t));
+                job.counts.saturated += lane_counts.saturated[l] as u64;
+                job.counts.flushed += lane_counts.flushed[l] as u64;
             }
             job.counts += t;
         }

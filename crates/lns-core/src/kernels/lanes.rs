@@ -12,20 +12,20 @@ pub const MAX_LANE_BITS: u32 = 30;
 #[derive(Debug, Clone, Copy)]
 pub struct MacParams {
     /// Zero log of the operand format.
-    op_log_zero: i32,
+    pub(crate) op_log_zero: i32,
     /// Left shift from operand to accumulator fractional bits.
-    shift: u32,
+    pub(crate) shift: u32,
     /// Product logs are clamped into `[plo, phi]` (in operand units) before the shift,
     /// which keeps them in i32 and preserves over/underflow.
-    plo: i32,
-    phi: i32,
+    pub(crate) plo: i32,
+    pub(crate) phi: i32,
     /// Accumulator format constants.
-    log_zero: i32,
-    log_min: i32,
-    log_max: i32,
-    zero: i32,
+    pub(crate) log_zero: i32,
+    pub(crate) log_min: i32,
+    pub(crate) log_max: i32,
+    pub(crate) zero: i32,
     /// Highest table index.
-    last: u32,
+    pub(crate) last: u32,
 }
 
 impl MacParams {
@@ -137,7 +137,57 @@ pub unsafe fn mac<const W: usize>(
     }
 }
 
-/// An accumulator initialised to zero.
-pub fn zero_acc(p: &MacParams) -> i32 {
-    p.zero
+/// A set of `LANES` accumulators and their event counters, advanced one MAC at a time.
+/// Implementations differ only in how they hold the lanes; each must reproduce
+/// [`mac`] exactly.
+pub trait LaneEngine {
+    /// Accumulator codes of all lanes.
+    type Acc: Copy;
+    /// Saturation and flush counters of all lanes.
+    type Counters: Copy;
+    /// All lanes zero, counters zero.
+    fn start(p: &MacParams) -> (Self::Acc, Self::Counters);
+    /// `acc[l] ← acc[l] + a·b[l]` for every lane.
+    ///
+    /// # Safety
+    /// `tab` as in [`mac`]; the CPU supports the engine's instructions.
+    unsafe fn step(
+        p: &MacParams,
+        tab: &[i32],
+        acc: &mut Self::Acc,
+        a: i32,
+        b: &[i32; LANES],
+        c: &mut Self::Counters,
+    );
+    /// The accumulator codes and the summed counters `(saturated, flushed)` per lane.
+    fn finish(acc: Self::Acc, c: Self::Counters) -> ([i32; LANES], LaneCounts<LANES>);
+}
+
+/// Lanes per engine step (one AVX-512 register of i32).
+pub const LANES: usize = 16;
+
+/// The portable engine: plain arrays, vectorized by the compiler where it can.
+pub struct PortableLanes;
+
+impl LaneEngine for PortableLanes {
+    type Acc = [i32; LANES];
+    type Counters = LaneCounts<LANES>;
+    fn start(p: &MacParams) -> (Self::Acc, Self::Counters) {
+        ([p.zero; LANES], LaneCounts::default())
+    }
+    #[inline(always)]
+    unsafe fn step(
+        p: &MacParams,
+        tab: &[i32],
+        acc: &mut Self::Acc,
+        a: i32,
+        b: &[i32; LANES],
+        c: &mut Self::Counters,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe { mac(p, tab, acc, a, b, c) }
+    }
+    fn finish(acc: Self::Acc, c: Self::Counters) -> ([i32; LANES], LaneCounts<LANES>) {
+        (acc, c)
+    }
 }

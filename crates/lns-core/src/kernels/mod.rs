@@ -10,6 +10,8 @@
 //! and split work across threads by output rows; they never reorder a reduction, so
 //! every [`SimdLevel`] and thread count reproduces [`SimdLevel::Scalar`] bit for bit.
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod elementwise;
 mod gemm;
 mod lanes;
