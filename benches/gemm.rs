@@ -8,7 +8,7 @@ use burn::backend::Flex;
 use burn::tensor::{Tensor, TensorData};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lns_benches::{random_codes, random_f32};
-use lns_core::kernels::{Exec, MatRef, gemm};
+use lns_core::kernels::{Exec, MatRef, SimdLevel, gemm};
 use lns_core::{Arith, DeltaKind, Format};
 
 const SIZES: [usize; 3] = [64, 256, 512];
@@ -20,28 +20,114 @@ fn bench_gemm(c: &mut Criterion) {
         group.throughput(Throughput::Elements((n * n * n) as u64));
         for kind in [DeltaKind::Lut, DeltaKind::Pwl, DeltaKind::LutSmall] {
             let unit = Arith::new(Format::LNS16, kind);
-            let a: Vec<i16> = random_codes(&unit, n * n, 1).into_iter().map(|c| c as i16).collect();
-            let b: Vec<i16> = random_codes(&unit, n * n, 2).into_iter().map(|c| c as i16).collect();
+            let a: Vec<i16> = random_codes(&unit, n * n, 1)
+                .into_iter()
+                .map(|c| c as i16)
+                .collect();
+            let b: Vec<i16> = random_codes(&unit, n * n, 2)
+                .into_iter()
+                .map(|c| c as i16)
+                .collect();
             let mut out = vec![0i16; n * n];
-            group.bench_with_input(BenchmarkId::new(format!("lns16-{kind}"), n), &n, |bch, &n| {
-                bch.iter(|| gemm(&unit, MatRef::row_major(&a, n, n), MatRef::row_major(&b, n, n), &mut out, Exec::default()).unwrap())
-            });
+            group.bench_with_input(
+                BenchmarkId::new(format!("lns16-{kind}"), n),
+                &n,
+                |bch, &n| {
+                    bch.iter(|| {
+                        gemm(
+                            &unit,
+                            MatRef::row_major(&a, n, n),
+                            MatRef::row_major(&b, n, n),
+                            &mut out,
+                            Exec::default(),
+                        )
+                        .unwrap()
+                    })
+                },
+            );
         }
         let (a, b) = (random_f32(n * n, 1), random_f32(n * n, 2));
         let mut out = vec![0f32; n * n];
         group.bench_with_input(BenchmarkId::new("f32-matrixmultiply", n), &n, |bch, &n| {
             bch.iter(|| unsafe {
                 // SAFETY: the pointers cover n×n row-major matrices.
-                matrixmultiply::sgemm(n, n, n, 1.0, a.as_ptr(), n as isize, 1, b.as_ptr(), n as isize, 1, 0.0, out.as_mut_ptr(), n as isize, 1)
+                matrixmultiply::sgemm(
+                    n,
+                    n,
+                    n,
+                    1.0,
+                    a.as_ptr(),
+                    n as isize,
+                    1,
+                    b.as_ptr(),
+                    n as isize,
+                    1,
+                    0.0,
+                    out.as_mut_ptr(),
+                    n as isize,
+                    1,
+                )
             })
         });
         let device = Default::default();
         let ta = Tensor::<Flex, 2>::from_data(TensorData::new(a.clone(), [n, n]), &device);
         let tb = Tensor::<Flex, 2>::from_data(TensorData::new(b.clone(), [n, n]), &device);
-        group.bench_with_input(BenchmarkId::new("f32-burn-flex", n), &n, |bch, _| bch.iter(|| ta.clone().matmul(tb.clone()).into_data()));
+        group.bench_with_input(BenchmarkId::new("f32-burn-flex", n), &n, |bch, _| {
+            bch.iter(|| ta.clone().matmul(tb.clone()).into_data())
+        });
     }
     group.finish();
 }
 
-criterion_group!(benches, bench_gemm);
+/// LNS-16 LUT GEMM 256³ on each SIMD level with one thread, and the best level on two.
+fn bench_levels_and_threads(c: &mut Criterion) {
+    let n = 256;
+    let mut group = c.benchmark_group("gemm-levels-256");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((n * n * n) as u64));
+    let unit = Arith::new(Format::LNS16, DeltaKind::Lut);
+    let a: Vec<i16> = random_codes(&unit, n * n, 1)
+        .into_iter()
+        .map(|c| c as i16)
+        .collect();
+    let b: Vec<i16> = random_codes(&unit, n * n, 2)
+        .into_iter()
+        .map(|c| c as i16)
+        .collect();
+    let mut out = vec![0i16; n * n];
+    let mut run = |name: String, threads: usize, simd: SimdLevel| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        group.bench_function(name, |bch| {
+            bch.iter(|| {
+                pool.install(|| {
+                    gemm(
+                        &unit,
+                        MatRef::row_major(&a, n, n),
+                        MatRef::row_major(&b, n, n),
+                        &mut out,
+                        Exec {
+                            simd,
+                            parallel: true,
+                        },
+                    )
+                    .unwrap()
+                })
+            })
+        });
+    };
+    for level in SimdLevel::available() {
+        run(format!("{level:?}-1thread"), 1, level);
+    }
+    run(
+        format!("{:?}-2threads", SimdLevel::detect()),
+        2,
+        SimdLevel::detect(),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bench_gemm, bench_levels_and_threads);
 criterion_main!(benches);

@@ -12,5 +12,7 @@ pub fn random_codes(unit: &Arith, n: usize, seed: u64) -> Vec<i32> {
 /// `n` f32 values in [−1, 1).
 pub fn random_f32(n: usize, seed: u64) -> Vec<f32> {
     let mut rng = SplitMix64(seed);
-    (0..n).map(|_| (rng.next_f64() * 2.0 - 1.0) as f32).collect()
+    (0..n)
+        .map(|_| (rng.next_f64() * 2.0 - 1.0) as f32)
+        .collect()
 }
