@@ -1,1 +1,54 @@
-fn main() {}
+//! `lns`: error tables, PWL fitting and golden vectors for LNS hardware and software.
+//!
+//! ```text
+//! lns errors   [--formats lns8,lns16] [--strategies exact,lut] [--pairs N] [--json]
+//! lns fit-pwl  --bits B --frac F [--segments N] [--objective max|mean] [--seed S]
+//!              [--iters I] [--out table.json] [--plot delta.png]
+//! lns vectors  --format 16:10 --strategy lut --op add|sub|mul|mac|dot --count N
+//!              [--k K] [--seed S] [--exhaustive] [--pwl table.json] --out DIR
+//! lns vectors  --check DIR
+//! ```
+
+mod errors;
+mod fit_pwl;
+mod plot;
+mod vectors;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Logarithmic-number-system tools.
+#[derive(Debug, Parser)]
+#[command(name = "lns", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Error of every format × Δ strategy: sampled add/sub/mul/dot against f64, and
+    /// the exhaustive Δ± error.
+    Errors(errors::ErrorsArgs),
+    /// Fit the breakpoints of a piece-wise-linear Δ for one format.
+    FitPwl(fit_pwl::FitPwlArgs),
+    /// Write golden test vectors for RTL, or check a directory of them.
+    Vectors(vectors::VectorsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Errors(a) => errors::run(&a),
+        Command::FitPwl(a) => fit_pwl::run(&a),
+        Command::Vectors(a) => vectors::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

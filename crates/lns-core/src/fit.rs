@@ -21,13 +21,15 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::delta::{DeltaError, PwlDelta, PwlTable, default_breakpoints, delta_error};
+use crate::delta::{
+    DeltaError, DeltaFn, ExactDelta, PwlDelta, PwlTable, default_breakpoints, delta_error,
+};
 use crate::error::{LnsError, Result};
 use crate::format::Format;
 use crate::reference::SplitMix64;
 
 /// Annealing steps when the caller does not say.
-pub const DEFAULT_ITERS: u32 = 2000;
+pub const DEFAULT_ITERS: u32 = 10_000;
 
 /// Formats whose support (in code differences) is at most this get the greedy
 /// coordinate-descent baseline and a greedy polish of the annealed result; every
@@ -143,11 +145,18 @@ impl Breakpoints {
     }
 }
 
+/// The exponent of [`Score::segment_norm`].
+const SEGMENT_NORM_P: i32 = 8;
+
 /// A candidate's error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Score {
     /// The exhaustive Δ± error of the candidate's table.
     pub error: DeltaError,
+    /// `(Σ_s e_s^8)^(1/8)` over the largest error `e_s` (ulps) of every segment of Δ+
+    /// and Δ− (the Δ− head counts as one segment): a smooth stand-in for `E∞` that
+    /// every segment moves, used as the annealing energy of [`Objective::Max`].
+    pub segment_norm: f64,
 }
 
 impl Score {
@@ -174,13 +183,12 @@ impl Score {
         self.key(obj).partial_cmp(&other.key(obj)) == Some(Ordering::Less)
     }
 
-    /// The annealing energy: the objective plus a fraction of the tie-break, so that
-    /// improving the non-dominant correction also lowers the energy.
+    /// The annealing energy: [`Score::segment_norm`] for `Max` (so that improving any
+    /// segment lowers it), `E1 + E∞/100` for `Mean`.
     fn energy(&self, obj: Objective) -> f64 {
-        let (a, b) = self.key(obj);
         match obj {
-            Objective::Max => a + 0.5 * b,
-            Objective::Mean => a + 0.01 * b,
+            Objective::Max => self.segment_norm,
+            Objective::Mean => self.mean() + 0.01 * self.max(),
         }
     }
 }
@@ -243,9 +251,47 @@ pub fn evaluate(fmt: Format, breakpoints: &Breakpoints) -> Option<Candidate> {
         breakpoints: Breakpoints::of(&table),
         score: Score {
             error: delta_error(fmt, &delta),
+            segment_norm: segment_norm(&delta),
         },
         table,
     })
+}
+
+/// [`Score::segment_norm`] of a table.
+fn segment_norm(delta: &PwlDelta) -> f64 {
+    let t = delta.table();
+    let fmt = t.format;
+    let floor_span = (fmt.log_max() - fmt.log_min()) as f64;
+    let (np, nm) = (t.plus.len(), t.minus.len());
+    // Per-segment maxima: Δ+ segments, then Δ− segments, then the Δ− head.
+    let mut worst = vec![0f64; np + nm + 1];
+    let segment = |segs: &[crate::delta::PwlSegment], d: u32| {
+        segs.partition_point(|s| s.start <= d).saturating_sub(1)
+    };
+    for d in 0..t.plus_end {
+        let e = (delta.plus(d) as f64 - ExactDelta::plus_real(fmt, d)).abs();
+        let i = segment(&t.plus, d);
+        worst[i] = worst[i].max(e);
+    }
+    for d in 1..t.minus_end {
+        let real = ExactDelta::minus_real(fmt, d);
+        if -real > floor_span {
+            continue;
+        }
+        let e = (delta.minus(d) as f64 - real).abs();
+        let i = if d < t.minus_head {
+            np + nm
+        } else {
+            np + segment(&t.minus, d)
+        };
+        worst[i] = worst[i].max(e);
+    }
+    let p = SEGMENT_NORM_P;
+    worst
+        .iter()
+        .map(|e| e.powi(p))
+        .sum::<f64>()
+        .powf(1.0 / p as f64)
 }
 
 /// Fits the breakpoints of a PWL Δ for `fmt`, starting from `start`: simulated
@@ -387,7 +433,6 @@ fn greedy_descent(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delta::DeltaFn;
 
     fn spec(seed: u64, iters: u32) -> FitSpec {
         FitSpec {
