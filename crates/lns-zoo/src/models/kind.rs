@@ -12,6 +12,7 @@ use super::{
     VggConfig,
 };
 use crate::data::ImageDataset;
+use crate::transfer::materialize;
 
 /// What a model is built for: image shape and number of classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +126,10 @@ impl ModelKind {
 
     /// Builds the model for `shape` with freshly initialized weights.
     ///
+    /// Unlike Burn's lazy `Config::init`, the weights are drawn here, from the
+    /// backend's RNG as seeded by `B::seed`, and clones of the model share them
+    /// (see [`materialize`]).
+    ///
     /// # Errors
     /// [`ModelError::InputTooSmall`] if the images are smaller than [`min_side`](Self::min_side).
     pub fn init<B: Backend>(
@@ -147,7 +152,7 @@ impl ModelKind {
                 width,
             });
         }
-        Ok(match self {
+        let model = match self {
             Self::Mlp => Model::Mlp(
                 MlpConfig::new()
                     .with_inputs(channels * height * width)
@@ -175,7 +180,9 @@ impl ModelKind {
                     .with_classes(classes)
                     .init(device),
             ),
-        })
+        };
+        materialize(&model);
+        Ok(model)
     }
 }
 

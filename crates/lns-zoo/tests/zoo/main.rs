@@ -6,5 +6,8 @@ mod common;
 mod fashion_mnist;
 mod idx;
 mod models;
+mod optim;
 mod source;
 mod tiny_imagenet;
+mod train;
+mod transfer;
