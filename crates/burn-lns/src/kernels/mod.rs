@@ -333,3 +333,69 @@ pub(crate) fn int_values(t: &FlexTensor) -> Vec<i64> {
     let t = Flex::int_cast(t.clone(), burn_std::IntDType::I64);
     contiguous::<i64>(&t).into_owned()
 }
+
+/// `t op s` for one code `s`, through `lns_core::kernels::binary_scalar`.
+pub(crate) fn binary_scalar(t: &LnsTensor, op: BinaryOp, s: i32) -> LnsTensor {
+    let shape = t.shape();
+    let flex = with_storage!(t.format().storage(), C => {
+        let a = contiguous::<C>(&t.codes);
+        let mut out = vec![C::default(); a.len()];
+        lns_core::kernels::binary_scalar(t.device.arith(), op, &a, s, &mut out)
+            .expect("lengths agree by construction");
+        flex_from_vec(out, shape)
+    });
+    t.with_codes(flex)
+}
+
+/// `f` through the conversion unit: `to_log(f(to_linear(x)))`, one rounding.
+pub(crate) fn via_linear(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTensor {
+    let fmt = t.format();
+    let cu = t.device.arith().conv();
+    map(t, |c, cnt| cu.to_log(fmt, f(cu.to_linear(fmt, c)), cnt))
+}
+
+/// A binary `f` through the conversion unit, with broadcasting.
+pub(crate) fn via_linear2(
+    lhs: LnsTensor,
+    rhs: LnsTensor,
+    f: impl Fn(f64, f64) -> f64 + Sync,
+) -> LnsTensor {
+    let fmt = lhs.format();
+    let cu = lhs.device.arith().conv();
+    zip(lhs, rhs, |a, b, cnt| {
+        cu.to_log(fmt, f(cu.to_linear(fmt, a), cu.to_linear(fmt, b)), cnt)
+    })
+}
+
+/// `a^y` for a real exponent `y`: the log is scaled, `L·y`, rounded once; a negative
+/// base keeps its sign for odd integer `y`, is positive for even `y` and has no real
+/// power otherwise (NaN → zero, counted). `0^y` is 0 (y > 0), 1 (y = 0), saturated
+/// (y < 0).
+pub(crate) fn powf_code(fmt: Format, a: i32, y: f64, cnt: &mut Counts) -> i32 {
+    use lns_core::code::{log_of, sign_of};
+    use lns_core::tally::Tally;
+    if y.is_nan() {
+        cnt.nan();
+        return fmt.zero();
+    }
+    if is_zero(fmt, a) {
+        return if y > 0.0 {
+            fmt.zero()
+        } else if y == 0.0 {
+            fmt.one()
+        } else {
+            cnt.saturated();
+            fmt.max_code()
+        };
+    }
+    let neg = sign_of(a) == 1;
+    let is_int = y.fract() == 0.0;
+    if neg && !is_int {
+        cnt.nan();
+        return fmt.zero();
+    }
+    let sign = i32::from(neg && (y % 2.0).abs() == 1.0);
+    let l = (log_of(a) as f64 * y).round();
+    let l = l.clamp(i64::MIN as f64 / 4.0, i64::MAX as f64 / 4.0) as i64;
+    lns_core::convert::clamp_log(fmt, l, sign, cnt)
+}

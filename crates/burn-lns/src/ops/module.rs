@@ -410,7 +410,7 @@ impl ModuleOps<Lns> for Lns {
         let im = im.with_codes(im.codes.narrow(1, 0, used));
         let x = Lns::float_cat(vec![re, im], 1);
         let weight = |k: usize| {
-            if k == 0 || (n % 2 == 0 && k == n / 2) {
+            if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
                 1.0
             } else {
                 2.0
@@ -422,7 +422,7 @@ impl ModuleOps<Lns> for Lns {
                 weight(r) * w(r, t).cos() / n as f64
             } else {
                 let k = r - used;
-                if k == 0 || (n % 2 == 0 && k == n / 2) {
+                if k == 0 || (n.is_multiple_of(2) && k == n / 2) {
                     0.0
                 } else {
                     -weight(k) * w(k, t).sin() / n as f64
