@@ -12,18 +12,13 @@ use crate::tensor::{LnsPlainTensor, LnsQTensor, LnsTensor};
 /// configuration ([`LnsDevice`]); int and bool tensors are burn-flex's.
 ///
 /// ```
+/// use burn::tensor::Tensor;
 /// use burn_lns::{Lns, LnsDevice};
-/// use burn_backend::ops::FloatTensorOps;
-/// use burn_backend::TensorData;
 ///
-/// let device = LnsDevice::lns16();
-/// let t = Lns::float_from_data(TensorData::from([1.5f32, -2.0]), &device);
-/// let doubled = Lns::float_add(t.clone(), t);
-/// let out = futures_lite_block_on(Lns::float_into_data(doubled));
-/// assert_eq!(out.to_vec::<f32>().unwrap(), vec![3.0, -4.0]);
-/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     burn_std::future::block_on(f)
-/// # }
+/// let device: LnsDevice = "16:10:lut".parse().unwrap();
+/// let t = Tensor::<Lns, 1>::from_floats([1.0, -2.0], &device);
+/// let y = t.clone() + t;
+/// assert_eq!(y.into_data().to_vec::<f32>().unwrap(), vec![2.0, -4.0]);
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Lns;
