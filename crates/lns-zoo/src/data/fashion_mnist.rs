@@ -49,7 +49,7 @@ const SUBSET_TEST: [EmbeddedFile; 2] = [
 /// `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each raw or `.gz`.
 ///
 /// # Errors
-/// As [`load_idx_dir`](super::idx::load_idx_dir).
+/// As [`load_idx_dir`].
 pub fn fashion_mnist(dir: Option<&Path>) -> Result<DatasetSplits, DataError> {
     let dir = dir.unwrap_or(Path::new(DEBIAN_FASHION_MNIST_DIR));
     load_idx_dir(dir, FASHION_MNIST_CLASSES)
