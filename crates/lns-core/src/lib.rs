@@ -42,5 +42,5 @@ pub use convunit::ConvUnit;
 pub use delta::{Delta, DeltaFn, DeltaKind, PwlTable};
 pub use error::{LnsError, Result};
 pub use format::{Format, Storage};
-pub use tally::Counts;
+pub use tally::{Counts, OpCounts};
 pub use unit::Arith;

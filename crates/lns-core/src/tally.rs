@@ -91,3 +91,76 @@ impl SharedCounts {
         }
     }
 }
+
+/// Operations by the hardware unit that performs them, for cost models.
+///
+/// A multiply-accumulate counts once in `mac` (it is one integer add of logs plus one
+/// LNS addition); the other fields count operations outside dot products.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OpCounts {
+    /// Multiply-accumulates of dot products (matmul, conv): `int_add + lns_add` each.
+    pub mac: u64,
+    /// LNS additions/subtractions with a Δ evaluation (elementwise, sums).
+    pub lns_add: u64,
+    /// Integer adds/subtracts/shifts of logs: multiply, divide, reciprocal, square root,
+    /// integer powers, products.
+    pub int_add: u64,
+    /// Comparisons: max, min, compare, clamp, argmax.
+    pub compare: u64,
+    /// Log↔linear conversions: exp, log and the activations built on them, and
+    /// encode/decode at the edges.
+    pub convert: u64,
+}
+
+impl std::ops::AddAssign for OpCounts {
+    fn add_assign(&mut self, r: OpCounts) {
+        self.mac += r.mac;
+        self.lns_add += r.lns_add;
+        self.int_add += r.int_add;
+        self.compare += r.compare;
+        self.convert += r.convert;
+    }
+}
+
+/// Shared [`OpCounts`], added to once per kernel call (from its sizes, not per element).
+#[derive(Debug, Default)]
+pub struct SharedOpCounts {
+    fields: [AtomicU64; 5],
+}
+
+impl SharedOpCounts {
+    /// Adds a batch of counts.
+    pub fn add(&self, c: OpCounts) {
+        for (f, v) in self
+            .fields
+            .iter()
+            .zip([c.mac, c.lns_add, c.int_add, c.compare, c.convert])
+        {
+            if v != 0 {
+                f.fetch_add(v, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The counts so far; with `reset`, also sets them back to zero.
+    pub fn read(&self, reset: bool) -> OpCounts {
+        let v: Vec<u64> = self
+            .fields
+            .iter()
+            .map(|f| {
+                if reset {
+                    f.swap(0, Ordering::Relaxed)
+                } else {
+                    f.load(Ordering::Relaxed)
+                }
+            })
+            .collect();
+        OpCounts {
+            mac: v[0],
+            lns_add: v[1],
+            int_add: v[2],
+            compare: v[3],
+            convert: v[4],
+        }
+    }
+}

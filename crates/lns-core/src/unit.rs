@@ -8,7 +8,7 @@ use crate::convunit::ConvUnit;
 use crate::delta::{Delta, DeltaKind, PwlTable};
 use crate::error::{LnsError, Result};
 use crate::format::Format;
-use crate::tally::{Counts, SharedCounts};
+use crate::tally::{Counts, OpCounts, SharedCounts, SharedOpCounts};
 use crate::{arith, convert};
 
 /// Everything that defines how numbers are computed: shared, immutable, cheap to clone.
@@ -28,6 +28,7 @@ struct Inner {
     acc_delta: Delta,
     conv: ConvUnit,
     counts: SharedCounts,
+    ops: SharedOpCounts,
 }
 
 impl Arith {
@@ -105,6 +106,7 @@ impl Arith {
                 acc_delta,
                 conv,
                 counts: SharedCounts::default(),
+                ops: SharedOpCounts::default(),
             }),
         }
     }
@@ -143,8 +145,27 @@ impl Arith {
         self.inner.counts.add(c);
     }
 
+    /// Operations performed so far by kernels and scalar methods on this unit (and its
+    /// clones), by hardware unit.
+    pub fn op_counts(&self) -> OpCounts {
+        self.inner.ops.read(false)
+    }
+    /// Returns the operation counts so far and resets them.
+    pub fn take_op_counts(&self) -> OpCounts {
+        self.inner.ops.read(true)
+    }
+    /// Adds operations performed outside this crate's kernels (e.g. a conversion unit
+    /// driven by a backend).
+    pub fn record_ops(&self, c: OpCounts) {
+        self.inner.ops.add(c);
+    }
+
     /// Encodes `x` (see [`convert::encode`]), counting exceptional events.
     pub fn encode(&self, x: f64) -> i32 {
+        self.record_ops(OpCounts {
+            convert: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| encode(self.format(), x, t))
     }
     /// Encodes a finite `x`.
@@ -163,26 +184,50 @@ impl Arith {
     }
     /// `a + b` (see [`arith::add`]).
     pub fn add(&self, a: i32, b: i32) -> i32 {
+        self.record_ops(OpCounts {
+            lns_add: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| arith::add(self.format(), self.delta(), a, b, t))
     }
     /// `a − b`.
     pub fn sub(&self, a: i32, b: i32) -> i32 {
+        self.record_ops(OpCounts {
+            lns_add: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| arith::sub(self.format(), self.delta(), a, b, t))
     }
     /// `a · b`.
     pub fn mul(&self, a: i32, b: i32) -> i32 {
+        self.record_ops(OpCounts {
+            int_add: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| arith::mul(self.format(), a, b, t))
     }
     /// `a / b`.
     pub fn div(&self, a: i32, b: i32) -> i32 {
+        self.record_ops(OpCounts {
+            int_add: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| arith::div(self.format(), a, b, t))
     }
     /// `√a`.
     pub fn sqrt(&self, a: i32) -> i32 {
+        self.record_ops(OpCounts {
+            int_add: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| arith::sqrt(self.format(), a, t))
     }
     /// `a^n`.
     pub fn powi(&self, a: i32, n: i32) -> i32 {
+        self.record_ops(OpCounts {
+            int_add: 1,
+            ..OpCounts::default()
+        });
         self.counted(|t| arith::powi(self.format(), a, n, t))
     }
     /// Re-encodes an accumulator code in the operand format.

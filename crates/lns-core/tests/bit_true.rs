@@ -230,3 +230,39 @@ fn sum_reduction_follows_index_order_in_the_accumulator() {
         kernels::dot_codes(&unit, x.iter().copied(), ones, &mut ())
     );
 }
+
+#[test]
+fn operation_counts_match_hand_counts() {
+    let unit = Arith::new(Format::LNS16, DeltaKind::Lut);
+    let (m, k, n) = (3, 5, 7);
+    let a = vec![0i16; m * k];
+    let b = vec![0i16; k * n];
+    let mut out = vec![0i16; m * n];
+    unit.take_op_counts();
+    kernels::gemm(
+        &unit,
+        MatRef::row_major(&a, m, k),
+        MatRef::row_major(&b, k, n),
+        &mut out,
+        Exec::default(),
+    )
+    .unwrap();
+    kernels::binary(&unit, BinaryOp::Add, &out.clone(), &out.clone(), &mut out).unwrap();
+    let mut sums = vec![0i16; m];
+    kernels::reduce_axis(&unit, ReduceOp::Sum, &out, m, n, 1, &mut sums).unwrap();
+    let mut maxes = vec![0i16; n];
+    kernels::reduce_axis(&unit, ReduceOp::Max, &out, 1, m, n, &mut maxes).unwrap();
+    unit.mul(unit.encode(2.0), unit.encode(3.0));
+    let c = unit.take_op_counts();
+    // 3·5·7 MACs; 21 adds + 3 rows × 6 adds; 7 columns × 2 compares; one mul; two encodes.
+    assert_eq!(
+        c,
+        lns_core::OpCounts {
+            mac: 105,
+            lns_add: 21 + 18,
+            int_add: 1,
+            compare: 14,
+            convert: 1
+        }
+    );
+}

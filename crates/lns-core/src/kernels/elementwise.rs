@@ -8,7 +8,7 @@ use crate::code::CodeStorage;
 use crate::delta::DeltaFn;
 use crate::error::{LnsError, Result};
 use crate::format::Format;
-use crate::tally::{Counts, Tally};
+use crate::tally::{Counts, OpCounts, Tally};
 use crate::unit::Arith;
 
 /// Elements per parallel task.
@@ -32,6 +32,25 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// The hardware operations of `n` applications.
+    pub fn ops(self, n: usize) -> OpCounts {
+        let n = n as u64;
+        match self {
+            BinaryOp::Add | BinaryOp::Sub => OpCounts {
+                lns_add: n,
+                ..OpCounts::default()
+            },
+            BinaryOp::Mul | BinaryOp::Div => OpCounts {
+                int_add: n,
+                ..OpCounts::default()
+            },
+            BinaryOp::Max | BinaryOp::Min => OpCounts {
+                compare: n,
+                ..OpCounts::default()
+            },
+        }
+    }
+
     #[inline(always)]
     fn apply(self, fmt: Format, delta: &impl DeltaFn, a: i32, b: i32, t: &mut impl Tally) -> i32 {
         match self {
@@ -61,6 +80,17 @@ pub enum UnaryOp {
 }
 
 impl UnaryOp {
+    /// The hardware operations of `n` applications (sign changes are free).
+    pub fn ops(self, n: usize) -> OpCounts {
+        match self {
+            UnaryOp::Neg | UnaryOp::Abs => OpCounts::default(),
+            UnaryOp::Sqrt | UnaryOp::Recip | UnaryOp::Powi(_) => OpCounts {
+                int_add: n as u64,
+                ..OpCounts::default()
+            },
+        }
+    }
+
     #[inline(always)]
     fn apply(self, fmt: Format, a: i32, t: &mut impl Tally) -> i32 {
         match self {
@@ -117,6 +147,7 @@ pub fn binary<C: CodeStorage>(
             out.len()
         )));
     }
+    arith.record_ops(op.ops(out.len()));
     let fmt = arith.format();
     match arith.delta().table() {
         Some(d) => run_chunks(arith, out, |s, dst, t| {
@@ -151,6 +182,7 @@ pub fn binary_scalar<C: CodeStorage>(
             out.len()
         )));
     }
+    arith.record_ops(op.ops(out.len()));
     let fmt = arith.format();
     match arith.delta().table() {
         Some(d) => run_chunks(arith, out, |st, dst, t| {
@@ -179,6 +211,7 @@ pub fn unary<C: CodeStorage>(arith: &Arith, op: UnaryOp, a: &[C], out: &mut [C])
             out.len()
         )));
     }
+    arith.record_ops(op.ops(out.len()));
     let fmt = arith.format();
     run_chunks(arith, out, |st, dst, t| {
         for (i, o) in dst.iter_mut().enumerate() {

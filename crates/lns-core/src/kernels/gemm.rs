@@ -9,7 +9,7 @@ use super::{Exec, SimdLevel};
 use crate::code::CodeStorage;
 use crate::convert::recode;
 use crate::error::{LnsError, Result};
-use crate::tally::Counts;
+use crate::tally::{Counts, OpCounts};
 use crate::unit::Arith;
 
 /// A strided read-only matrix view over packed codes.
@@ -112,6 +112,10 @@ pub fn gemm<C: CodeStorage>(
     if out.is_empty() {
         return Ok(());
     }
+    arith.record_ops(OpCounts {
+        mac: (a.rows * a.cols * b.cols) as u64,
+        ..OpCounts::default()
+    });
     if a.cols == 0 {
         // An empty dot product is the accumulator's initial zero.
         out.fill(C::narrow(arith.format().zero()));

@@ -8,7 +8,7 @@ use crate::code::CodeStorage;
 use crate::convert::recode;
 use crate::delta::DeltaFn;
 use crate::error::{LnsError, Result};
-use crate::tally::Counts;
+use crate::tally::{Counts, OpCounts};
 use crate::unit::Arith;
 
 /// How to fold an axis.
@@ -52,6 +52,21 @@ pub fn reduce_axis<C: CodeStorage>(
     if out.is_empty() {
         return Ok(());
     }
+    let folds = (out.len() * len.saturating_sub(1)) as u64;
+    arith.record_ops(match op {
+        ReduceOp::Sum => OpCounts {
+            lns_add: folds,
+            ..OpCounts::default()
+        },
+        ReduceOp::Prod => OpCounts {
+            int_add: folds,
+            ..OpCounts::default()
+        },
+        ReduceOp::Max | ReduceOp::Min => OpCounts {
+            compare: folds,
+            ..OpCounts::default()
+        },
+    });
     let counts = match arith.acc_delta().table() {
         Some(d) => fold(arith, d, op, x, len, inner, out),
         None => fold(arith, arith.acc_delta(), op, x, len, inner, out),

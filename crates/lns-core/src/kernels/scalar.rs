@@ -44,6 +44,10 @@ fn dot_with(
 /// If the lengths differ.
 pub fn dot<C: CodeStorage>(arith: &Arith, a: &[C], b: &[C]) -> C {
     assert_eq!(a.len(), b.len(), "dot: operand lengths differ");
+    arith.record_ops(crate::OpCounts {
+        mac: a.len() as u64,
+        ..Default::default()
+    });
     let mut t = crate::Counts::default();
     let r = dot_codes(
         arith,
