@@ -262,7 +262,7 @@ fn operation_counts_match_hand_counts() {
             lns_add: 21 + 18,
             int_add: 1,
             compare: 14,
-            convert: 1
+            convert: 2
         }
     );
 }
