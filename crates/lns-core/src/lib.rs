@@ -26,6 +26,7 @@ pub mod arith;
 pub mod code;
 pub mod convert;
 pub mod convunit;
+pub mod cost;
 pub mod delta;
 pub mod error;
 pub mod error_table;
