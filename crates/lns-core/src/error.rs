@@ -20,8 +20,8 @@ pub enum LnsError {
         /// The rejected fractional width.
         frac: u32,
     },
-    /// A format string that is not `BITS:FRAC` or a preset name.
-    #[error("cannot parse LNS format {text:?}: {why}")]
+    /// Text that does not name a format, strategy or other setting (`why` says which).
+    #[error("cannot parse {text:?}: {why}")]
     Parse {
         /// The rejected text.
         text: String,

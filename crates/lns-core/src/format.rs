@@ -115,6 +115,15 @@ impl Format {
         })
     }
 
+    /// A format known to be valid at compile time.
+    ///
+    /// # Panics
+    /// If [`Format::new`] would reject it (at compile time in const contexts).
+    pub const fn new_unchecked(bits: u32, frac: u32) -> Format {
+        assert!(bits >= 4 && bits <= 32 && frac <= bits - 2, "invalid LNS format constant");
+        Format { bits: bits as u8, frac: frac as u8 }
+    }
+
     /// Total bits including the sign.
     pub const fn bits(self) -> u32 {
         self.bits as u32

@@ -15,6 +15,7 @@
 
 mod error;
 mod exact;
+pub mod fitted;
 mod lut;
 mod pwl;
 mod shift;
@@ -71,6 +72,7 @@ pub(crate) fn minus_by_doubling(
 
 /// Which Δ strategy, chosen at run time (e.g. from a CLI string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum DeltaKind {
     /// f64 evaluation, rounded: the reference.
     Exact,

@@ -142,9 +142,14 @@ impl PwlTable {
         }
     }
 
-    /// The default table of a format: `n` uniform Δ+ segments and `n` geometric Δ−
-    /// segments from a quarter log unit, `n = clamp(2^⌊(frac+2)/2⌋, 4, 128)`.
+    /// The default table of a format: the breakpoints fitted per bitwidth by
+    /// `lns fit-pwl` where shipped ([`super::fitted::FITTED`]: 8:3, 10:4, 12:5, 12:6,
+    /// 12:7, 16:10), else `n` uniform Δ+ segments and `n` geometric Δ− segments from a
+    /// quarter log unit, `n = clamp(2^⌈frac/2⌉, 4, 128)`.
     pub fn default_for(fmt: Format) -> PwlTable {
+        if let Some(f) = super::fitted::FITTED.iter().find(|f| f.format == fmt) {
+            return PwlTable::fit(fmt, f.plus, f.minus_head, f.minus);
+        }
         let n = (1u32 << fmt.frac().div_ceil(2).max(1)).clamp(4, 128);
         let (plus, head, minus) = default_breakpoints(fmt, n);
         PwlTable::fit(fmt, &plus, head, &minus)
