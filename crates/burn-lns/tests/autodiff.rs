@@ -1,6 +1,7 @@
 //! `Autodiff<Lns>` trains an unchanged Burn model, and its gradients agree with
 //! `Autodiff<Flex>` f32: within `GRAD_REL_32` on the 32:23 exact preset and within
-//! `GRAD_REL_16` on the 16:10 table preset (a few 2^-10 log-domain roundings per op).
+//! `GRAD_NORM_REL_16` (norm-wise) on the 16:10 table preset (a few 2^-10 log-domain
+//! roundings per op).
 
 use burn::backend::{Autodiff, Flex};
 use burn::module::{Module, Param};
@@ -15,8 +16,10 @@ use burn_lns::{Lns, LnsDevice};
 
 /// Relative gradient tolerance of the 32:23 exact preset against f32.
 const GRAD_REL_32: f32 = 1e-4;
-/// Relative gradient tolerance of the 16:10 table preset against f32.
-const GRAD_REL_16: f32 = 3e-2;
+/// Relative L2 error (per parameter tensor) of the 16:10 table preset's gradients
+/// against f32. Single small elements can be off by several per cent after
+/// cancelling sums, so the 16-bit check is norm-wise.
+const GRAD_NORM_REL_16: f32 = 5e-3;
 
 #[derive(Module, Debug)]
 struct Mlp<B: Backend> {
@@ -230,6 +233,25 @@ fn conv_grads<B: AutodiffBackend>(
     grads_of::<B, _, 4>(&model, loss)
 }
 
+fn assert_close_in_norm(name: &str, want: &[Vec<f32>], got: &[Vec<f32>], rel: f32) {
+    assert_eq!(want.len(), got.len());
+    for (p, (w, g)) in want.iter().zip(got).enumerate() {
+        let diff: f32 = w
+            .iter()
+            .zip(g)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f32>()
+            .sqrt();
+        let norm: f32 = w.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-12);
+        eprintln!("{name}: parameter {p}: relative L2 error {}", diff / norm);
+        assert!(
+            diff <= rel * norm,
+            "{name}: parameter {p}: relative L2 error {} > {rel}",
+            diff / norm
+        );
+    }
+}
+
 fn assert_close(name: &str, want: &[Vec<f32>], got: &[Vec<f32>], rel: f32) {
     assert_eq!(want.len(), got.len());
     for (p, (w, g)) in want.iter().zip(got).enumerate() {
@@ -251,7 +273,7 @@ fn mlp_gradients_match_flex() {
     let got32 = mlp_grads::<Autodiff<Lns>>(&reference, &LnsDevice::lns32_ref());
     assert_close("mlp lns32", &want, &got32, GRAD_REL_32);
     let got16 = mlp_grads::<Autodiff<Lns>>(&reference, &LnsDevice::lns16());
-    assert_close("mlp lns16", &want, &got16, GRAD_REL_16);
+    assert_close_in_norm("mlp lns16", &want, &got16, GRAD_NORM_REL_16);
 }
 
 #[test]
@@ -262,5 +284,20 @@ fn conv_gradients_match_flex() {
     let got32 = conv_grads::<Autodiff<Lns>>(&reference, &LnsDevice::lns32_ref());
     assert_close("conv lns32", &want, &got32, GRAD_REL_32);
     let got16 = conv_grads::<Autodiff<Lns>>(&reference, &LnsDevice::lns16());
-    assert_close("conv lns16", &want, &got16, GRAD_REL_16);
+    assert_close_in_norm("conv lns16", &want, &got16, GRAD_NORM_REL_16);
+}
+
+#[test]
+fn every_preset_and_a_wide_accumulator_train_without_panicking() {
+    for spec in [
+        "lns8",
+        "lns16-shift",
+        "16:10:lut:acc=20:14",
+        "12:6:pwl:acc=lns16",
+        "lns32",
+    ] {
+        let device: LnsDevice = spec.parse().unwrap();
+        let losses = train_mlp::<Autodiff<Lns>>(&device, 3);
+        assert!(losses.iter().all(|l| l.is_finite()), "{spec}: {losses:?}");
+    }
 }
