@@ -7,11 +7,17 @@
 //! lns vectors  --format 16:10 --strategy lut --op add|sub|mul|mac|dot --count N
 //!              [--k K] [--seed S] [--exhaustive] [--pwl table.json] --out DIR
 //! lns vectors  --check DIR
+//! lns train    --model lenet --data fashion-mnist[:full|:DIR] --backend lns16|12:6:pwl|flex|ndarray
+//!              [--epochs N] [--batch B] [--lr LR] [--optimizer sgd:0.9|adam] [--seed S]
+//!              [--limit-train N] [--limit-test N] --out DIR [--resume]
+//! lns compare  [--backends lns16,flex] [same options as train] --out DIR
+//! lns sweep    --model mlp [--formats 10:4,12:6,16:10] [--strategies lut,pwl,shift] --out DIR
 //! ```
 
 mod errors;
 mod fit_pwl;
 mod plot;
+mod train;
 mod vectors;
 
 use std::process::ExitCode;
@@ -35,6 +41,12 @@ enum Command {
     FitPwl(fit_pwl::FitPwlArgs),
     /// Write golden test vectors for RTL, or check a directory of them.
     Vectors(vectors::VectorsArgs),
+    /// Train a zoo model on one backend, with per-epoch metrics and checkpoints.
+    Train(train::TrainArgs),
+    /// Train one model on several backends from identical weights and compare.
+    Compare(train::compare::CompareArgs),
+    /// Final accuracy over a grid of LNS formats × Δ strategies.
+    Sweep(train::sweep::SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +55,9 @@ fn main() -> ExitCode {
         Command::Errors(a) => errors::run(&a),
         Command::FitPwl(a) => fit_pwl::run(&a),
         Command::Vectors(a) => vectors::run(&a),
+        Command::Train(a) => train::run_train(&a),
+        Command::Compare(a) => train::compare::run(&a),
+        Command::Sweep(a) => train::sweep::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,239 @@
+//! `lns sweep`: final test accuracy over a grid of LNS formats × Δ strategies,
+//! every cell trained from the same initial weights on the same batches.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::backend::{BackendSpec, split_list};
+use super::compare::{RunSettings, slug};
+use super::metrics::{EpochRecord, write_file};
+use super::run::RunSetup;
+use super::{CommonArgs, LenItems, curves, initial_model, load_data, train_on};
+
+/// Sweep results file name.
+pub const SWEEP_JSON: &str = "sweep.json";
+/// Markdown table file name.
+pub const SWEEP_MD: &str = "sweep.md";
+/// Heat-map file name.
+pub const SWEEP_PNG: &str = "sweep.png";
+
+/// Arguments of `lns sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Comma-separated LNS formats, `BITS:FRAC` or names (`lns16`).
+    #[arg(long, default_value = "10:4,12:6,16:10")]
+    pub formats: String,
+    /// Comma-separated Δ strategies: exact, lut, lut-small, pwl, shift.
+    #[arg(long, default_value = "lut,pwl,shift")]
+    pub strategies: String,
+    /// f32 reference trained alongside (`flex`, `ndarray` or `none`).
+    #[arg(long, default_value = "flex")]
+    pub baseline: String,
+    /// Output directory: sweep.json, sweep.md, sweep.png and metrics per cell.
+    #[arg(long, default_value = "runs/sweep")]
+    pub out: PathBuf,
+}
+
+/// One cell of the grid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cell {
+    /// Format as given.
+    pub format: String,
+    /// Δ strategy as given.
+    pub strategy: String,
+    /// The device string, or the baseline's name.
+    pub backend: String,
+    /// Per-epoch metrics (empty when the configuration was refused).
+    pub epochs: Vec<EpochRecord>,
+    /// Why the configuration could not be used.
+    pub error: Option<String>,
+}
+
+impl Cell {
+    fn final_accuracy(&self) -> Option<f64> {
+        self.epochs.last().map(|e| e.test_accuracy * 100.0)
+    }
+}
+
+/// `sweep.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepReport {
+    /// Shared settings.
+    pub settings: RunSettings,
+    /// Row-major cells: formats × strategies.
+    pub cells: Vec<Cell>,
+    /// The f32 reference, if one was trained.
+    pub baseline: Option<Cell>,
+}
+
+/// Runs `lns sweep`.
+///
+/// # Errors
+/// Missing data, a bad list, unwritable output.
+pub fn run(args: &SweepArgs) -> Result<ExitCode> {
+    let common = &args.common;
+    let formats = split_list(&args.formats);
+    let strategies = split_list(&args.strategies);
+    anyhow::ensure!(!formats.is_empty(), "--formats is empty");
+    anyhow::ensure!(!strategies.is_empty(), "--strategies is empty");
+    let baseline = match args.baseline.as_str() {
+        "none" => None,
+        name => match name.parse::<BackendSpec>()? {
+            spec @ (BackendSpec::Flex | BackendSpec::NdArray) => Some(spec),
+            BackendSpec::Lns(_) => anyhow::bail!("--baseline must be flex, ndarray or none"),
+        },
+    };
+    let data = load_data(common)?;
+    let init = initial_model(common.model, &data, common.seed)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let settings = RunSettings {
+        model: common.model.to_string(),
+        data: common.data.to_string(),
+        train_images: data.train.len_items(),
+        test_images: data.test.len_items(),
+        epochs: common.epochs,
+        batch: common.batch,
+        lr: common.lr,
+        optimizer: common.optimizer.to_string(),
+        seed: common.seed,
+    };
+    let train = |spec: &BackendSpec| -> Result<Vec<EpochRecord>> {
+        let label = spec.to_string();
+        let dir = args.out.join(slug(&label));
+        let setup = RunSetup {
+            kind: common.model,
+            data: &data,
+            normalization: common.data.normalization(),
+            epochs: common.epochs,
+            batch: common.batch,
+            lr: common.lr,
+            optimizer: common.optimizer,
+            seed: common.seed,
+            init: &init,
+            out: Some(&dir),
+            checkpoints: false,
+            resume: false,
+            label,
+            data_name: common.data.to_string(),
+        };
+        Ok(train_on(spec, &setup)?.records)
+    };
+    let mut report = SweepReport {
+        settings,
+        cells: Vec::new(),
+        baseline: None,
+    };
+    if let Some(spec) = baseline {
+        let name = spec.to_string();
+        report.baseline = Some(Cell {
+            format: "f32".into(),
+            strategy: "-".into(),
+            backend: name,
+            epochs: train(&spec)?,
+            error: None,
+        });
+    }
+    for format in &formats {
+        for strategy in &strategies {
+            let text = format!("{format}:{strategy}");
+            let mut cell = Cell {
+                format: format.to_string(),
+                strategy: strategy.to_string(),
+                backend: text.clone(),
+                epochs: Vec::new(),
+                error: None,
+            };
+            match text.parse::<BackendSpec>() {
+                Ok(spec) => {
+                    cell.backend = spec.to_string();
+                    cell.epochs = train(&spec)?;
+                }
+                Err(e) => {
+                    eprintln!("skipping {text}: {e:#}");
+                    cell.error = Some(format!("{e:#}"));
+                }
+            }
+            report.cells.push(cell);
+            write_file(
+                &args.out.join(SWEEP_JSON),
+                &serde_json::to_string_pretty(&report)?,
+            )?;
+        }
+    }
+    let table = table(&report, &formats, &strategies);
+    let grid: Vec<Vec<Option<f64>>> = report
+        .cells
+        .chunks(strategies.len())
+        .map(|row| row.iter().map(Cell::final_accuracy).collect())
+        .collect();
+    let mut title = format!(
+        "test accuracy (%) after {} epochs, {} on {}",
+        report.settings.epochs, report.settings.model, report.settings.data
+    );
+    if let Some(acc) = report.baseline.as_ref().and_then(Cell::final_accuracy) {
+        let _ = write!(title, "; f32 {acc:.2}");
+    }
+    curves::heatmap(
+        &args.out.join(SWEEP_PNG),
+        &title,
+        &formats.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        &strategies
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        &grid,
+    )?;
+    write_file(&args.out.join(SWEEP_MD), &table)?;
+    println!("{table}");
+    println!("sweep in {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Markdown grid of final test accuracies (formats × strategies).
+fn table(report: &SweepReport, formats: &[&str], strategies: &[&str]) -> String {
+    let s = &report.settings;
+    let mut out = format!(
+        "## {} on {} ({} train / {} test images): final test accuracy\n\n\
+         {} epochs, batch {}, {} lr {}, seed {}.\n\n",
+        s.model,
+        s.data,
+        s.train_images,
+        s.test_images,
+        s.epochs,
+        s.batch,
+        s.optimizer,
+        s.lr,
+        s.seed
+    );
+    let _ = writeln!(out, "| format | {} |", strategies.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(strategies.len()));
+    let cell_text = |c: &Cell| match (c.final_accuracy(), &c.error) {
+        (Some(acc), _) => format!("{acc:.2} %"),
+        (None, Some(_)) => "refused".to_string(),
+        (None, None) => "–".to_string(),
+    };
+    for (format, row) in formats.iter().zip(report.cells.chunks(strategies.len())) {
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        let _ = writeln!(out, "| {format} | {} |", cells.join(" | "));
+    }
+    if let Some(b) = &report.baseline {
+        let _ = writeln!(out, "\nf32 reference ({}): {}", b.backend, cell_text(b));
+    }
+    let refused: Vec<String> = report
+        .cells
+        .iter()
+        .filter_map(|c| c.error.as_ref().map(|e| format!("- {}: {e}", c.backend)))
+        .collect();
+    if !refused.is_empty() {
+        let _ = writeln!(out, "\nRefused configurations:\n\n{}", refused.join("\n"));
+    }
+    out
+}
