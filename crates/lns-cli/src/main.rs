@@ -7,6 +7,7 @@
 //! lns vectors  --format 16:10 --strategy lut --op add|sub|mul|mac|dot --count N
 //!              [--k K] [--seed S] [--exhaustive] [--pwl table.json] --out DIR
 //! lns vectors  --check DIR
+//! lns report   --cost [--model lenet] [--backend lns16] [--batch 32] [--json]
 //! lns train    --model lenet --data fashion-mnist[:full|:DIR] --backend lns16|12:6:pwl|flex|ndarray
 //!              [--epochs N] [--batch B] [--lr LR] [--optimizer sgd:0.9|adam] [--seed S]
 //!              [--limit-train N] [--limit-test N] --out DIR [--resume]
@@ -17,6 +18,7 @@
 mod errors;
 mod fit_pwl;
 mod plot;
+mod report;
 mod train;
 mod vectors;
 
@@ -47,6 +49,8 @@ enum Command {
     Compare(train::compare::CompareArgs),
     /// Final accuracy over a grid of LNS formats × Δ strategies.
     Sweep(train::sweep::SweepArgs),
+    /// Operation counts and energy of one training step (`--cost`).
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Errors(a) => errors::run(&a),
         Command::FitPwl(a) => fit_pwl::run(&a),
         Command::Vectors(a) => vectors::run(&a),
+        Command::Report(a) => report::run(&a),
         Command::Train(a) => train::run_train(&a),
         Command::Compare(a) => train::compare::run(&a),
         Command::Sweep(a) => train::sweep::run(&a),

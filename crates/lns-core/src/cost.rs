@@ -124,6 +124,15 @@ pub fn f32_energy_pj(ops: &OpCounts) -> f64 {
         + (ops.int_add + ops.convert) as f64 * 3.7
 }
 
+/// The same operations costed on a linear fixed-point unit of `bits`-bit operands: MACs
+/// as [`fixed_mac_pj`], additions and comparisons as `2·bits`-wide integer adds,
+/// multiplications and conversions as `bits`-wide integer multiplies.
+pub fn fixed_energy_pj(ops: &OpCounts, bits: u32) -> f64 {
+    ops.mac as f64 * fixed_mac_pj(bits)
+        + (ops.lns_add + ops.compare) as f64 * int_add_pj(2 * bits)
+        + (ops.int_add + ops.convert) as f64 * int_mul_pj(bits)
+}
+
 /// Per-MAC comparison of one format against f32 and fixed point of the same width.
 #[derive(Debug, Clone, Serialize)]
 pub struct MacComparison {
