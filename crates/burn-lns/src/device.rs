@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use burn_backend::{DeviceId, DeviceOps};
 use burn_std::device::Device;
+use lns_core::kernels::{Exec, SimdLevel};
 use lns_core::{Arith, Counts, DeltaKind, Format, LnsError, PwlTable};
 
 /// `type_id` of every [`LnsDevice`]'s [`DeviceId`]; the index is its registry slot.
@@ -29,6 +30,10 @@ pub struct LnsConfig {
     pub accumulator: Option<Format>,
     /// A fitted PWL table replacing the default one (only with `delta = Pwl`).
     pub pwl: Option<PwlTable>,
+    /// The SIMD level of the GEMM kernels behind matmul and convolutions (`None`: the
+    /// best level this CPU supports). Every level gives the same codes; forcing one is
+    /// for bit-true checks and for timing a level. Written `:simd=LEVEL`.
+    pub simd: Option<SimdLevel>,
 }
 
 impl LnsConfig {
@@ -39,6 +44,22 @@ impl LnsConfig {
             delta,
             accumulator: None,
             pwl: None,
+            simd: None,
+        }
+    }
+
+    /// The same configuration with its GEMM kernels forced to one SIMD level.
+    pub fn with_simd(mut self, level: SimdLevel) -> LnsConfig {
+        self.simd = Some(level);
+        self
+    }
+
+    /// How the kernels of this configuration run: the forced SIMD level (or the best
+    /// detected one), in parallel over the current rayon pool.
+    pub fn exec(&self) -> Exec {
+        Exec {
+            simd: self.simd.unwrap_or_else(SimdLevel::detect),
+            parallel: true,
         }
     }
 
@@ -51,8 +72,23 @@ impl LnsConfig {
     /// Builds the arithmetic unit of this configuration.
     ///
     /// # Errors
-    /// An accumulator narrower than the format, or a malformed PWL table.
+    /// An accumulator narrower than the format, a malformed PWL table, or a SIMD level
+    /// this CPU cannot run.
     pub fn build(&self) -> Result<Arith, LnsError> {
+        if let Some(level) = self.simd.filter(|l| !l.is_available()) {
+            return Err(LnsError::Parse {
+                text: simd_name(level).to_string(),
+                why: format!(
+                    "this CPU cannot run the {} kernels (available: {})",
+                    simd_name(level),
+                    SimdLevel::available()
+                        .into_iter()
+                        .map(simd_name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
         let base = match &self.pwl {
             Some(table) => {
                 if table.format != self.format {
@@ -81,23 +117,62 @@ impl fmt::Display for LnsConfig {
         if let Some(acc) = self.accumulator {
             write!(f, ":acc={acc}")?;
         }
+        if let Some(level) = self.simd {
+            write!(f, ":simd={}", simd_name(level))?;
+        }
         Ok(())
     }
+}
+
+/// The name of a SIMD level in configuration strings.
+fn simd_name(level: SimdLevel) -> &'static str {
+    match level {
+        SimdLevel::Scalar => "scalar",
+        SimdLevel::Portable => "portable",
+        SimdLevel::Avx2 => "avx2",
+        SimdLevel::Avx512 => "avx512",
+    }
+}
+
+/// Parses a SIMD level name (`scalar`, `portable`, `avx2`, `avx512`).
+fn parse_simd(text: &str) -> Result<SimdLevel, LnsError> {
+    [
+        SimdLevel::Scalar,
+        SimdLevel::Portable,
+        SimdLevel::Avx2,
+        SimdLevel::Avx512,
+    ]
+    .into_iter()
+    .find(|l| text.eq_ignore_ascii_case(simd_name(*l)))
+    .ok_or_else(|| LnsError::Parse {
+        text: text.to_string(),
+        why: "expected a SIMD level: scalar, portable, avx2 or avx512".to_string(),
+    })
 }
 
 impl FromStr for LnsConfig {
     type Err = LnsError;
 
-    /// Parses `FORMAT[:DELTA][:acc=FORMAT]`, where `FORMAT` is `BITS:FRAC` or a format
-    /// name (`lns16`, `lns12`, `lns8`, `lns32`, …) and `DELTA` one of `exact`, `lut`,
-    /// `lut-small`, `pwl`, `shift` (default `lut`). Device presets (`lns12-pwl`,
-    /// `lns32-ref`, see [`LnsDevice::PRESETS`]) are accepted too. Examples: `lns16`,
-    /// `lns16:lut`, `12:6:pwl`, `16:10:lut:acc=20:14`.
+    /// Parses `FORMAT[:DELTA][:acc=FORMAT][:simd=LEVEL]`, where `FORMAT` is `BITS:FRAC`
+    /// or a format name (`lns16`, `lns12`, `lns8`, `lns32`, …), `DELTA` one of `exact`,
+    /// `lut`, `lut-small`, `pwl`, `shift` (default `lut`) and `LEVEL` one of `scalar`,
+    /// `portable`, `avx2`, `avx512` (default: the best this CPU runs; every level gives
+    /// the same codes). Device presets (`lns12-pwl`, `lns32-ref`, see
+    /// [`LnsDevice::PRESETS`]) are accepted too, also with a `:simd=LEVEL` suffix.
+    /// Examples: `lns16`, `lns16:lut`, `12:6:pwl`, `16:10:lut:acc=20:14`,
+    /// `lns16:simd=scalar`.
     fn from_str(text: &str) -> Result<Self, LnsError> {
         let err = |why: String| LnsError::Parse {
             text: text.to_string(),
             why,
         };
+        let lower = text.to_ascii_lowercase();
+        if let Some(pos) = lower.rfind(":simd=") {
+            let level = parse_simd(text[pos + 6..].trim())?;
+            let cfg = LnsConfig::from_str(&text[..pos])?.with_simd(level);
+            cfg.build()?;
+            return Ok(cfg);
+        }
         let trimmed = text.trim();
         let norm = trimmed.to_ascii_lowercase().replace('_', "-");
         if let Some((_, cfg)) = LnsDevice::PRESETS
@@ -261,6 +336,7 @@ impl LnsDevice {
             delta: DeltaKind::Pwl,
             accumulator: None,
             pwl: Some(table),
+            simd: None,
         })
     }
 
@@ -283,6 +359,20 @@ impl LnsDevice {
     /// An accumulator with fewer integer or fractional bits than the format.
     pub fn with_accumulator(&self, acc: Format) -> Result<LnsDevice, LnsError> {
         LnsDevice::new(self.config().clone().with_accumulator(acc))
+    }
+
+    /// The same device with its GEMM kernels (matmul, convolutions) forced to one SIMD
+    /// level; every level gives the same codes.
+    ///
+    /// # Errors
+    /// A level this CPU cannot run.
+    pub fn with_simd(&self, level: SimdLevel) -> Result<LnsDevice, LnsError> {
+        LnsDevice::new(self.config().clone().with_simd(level))
+    }
+
+    /// How this device's kernels run (see [`LnsConfig::exec`]).
+    pub fn exec(&self) -> Exec {
+        self.state.config.exec()
     }
 
     /// The configuration.
@@ -419,6 +509,44 @@ mod tests {
         assert!(Arc::ptr_eq(&a.state, &b.state));
         assert_ne!(a, LnsDevice::lns8());
         assert_eq!(LnsDevice::from_id(a.to_id()), a);
+    }
+
+    #[test]
+    fn a_simd_suffix_forces_the_gemm_level_and_is_part_of_the_identity() {
+        let c: LnsConfig = "lns16:simd=scalar".parse().unwrap();
+        assert_eq!(c.simd, Some(SimdLevel::Scalar));
+        assert_eq!(c.exec().simd, SimdLevel::Scalar);
+        let c: LnsConfig = "16:10:lut:acc=20:14:simd=Portable".parse().unwrap();
+        assert_eq!(c.simd, Some(SimdLevel::Portable));
+        assert_eq!(c.accumulator, Some(Format::new(20, 14).unwrap()));
+        let c: LnsConfig = "lns32-ref:simd=scalar".parse().unwrap();
+        assert_eq!(c.delta, DeltaKind::Exact);
+        assert_eq!(
+            LnsConfig::new(Format::LNS16, DeltaKind::Lut).exec().simd,
+            SimdLevel::detect()
+        );
+        let forced: LnsDevice = "lns16:simd=scalar".parse().unwrap();
+        assert_ne!(forced, LnsDevice::lns16());
+        assert_eq!(
+            forced,
+            LnsDevice::lns16().with_simd(SimdLevel::Scalar).unwrap()
+        );
+        assert_eq!(
+            forced.config().to_string().parse::<LnsDevice>().unwrap(),
+            forced
+        );
+        let e = "lns16:simd=sse9"
+            .parse::<LnsConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("avx2"), "{e}");
+        if !SimdLevel::Avx512.is_available() {
+            let e = "lns16:simd=avx512"
+                .parse::<LnsConfig>()
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("cannot run"), "{e}");
+        }
     }
 
     #[test]

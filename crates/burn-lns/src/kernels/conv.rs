@@ -70,6 +70,7 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
     let positions = od * oh * ow;
     let kk = cg * kd * kh * kw;
     let arith = x.device.arith().clone();
+    let dev_exec = x.device.exec();
     let fmt = x.format();
     let out_shape = Shape::from(vec![n, co, od, oh, ow]);
     let flex = with_storage!(fmt.storage(), C => {
@@ -119,10 +120,10 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
         };
         if positions > 0 && co > 0 {
             if n >= rayon::current_num_threads() {
-                let exec = Exec { parallel: false, ..Exec::default() };
+                let exec = Exec { parallel: false, ..dev_exec };
                 out.par_chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, exec));
             } else {
-                out.chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, Exec::default()));
+                out.chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, dev_exec));
             }
         }
         flex_from_vec(out, out_shape)

@@ -96,6 +96,7 @@ pub(crate) fn matmul(lhs: LnsTensor, rhs: LnsTensor) -> LnsTensor {
     };
     let (a, b) = (fix(a), fix(b));
     let arith = lhs.device.arith().clone();
+    let dev_exec = lhs.device.exec();
     let nb = batch.num_elements();
     let out_shape = with([m, n]);
     let flex = with_storage!(lhs.format().storage(), C => {
@@ -120,10 +121,10 @@ pub(crate) fn matmul(lhs: LnsTensor, rhs: LnsTensor) -> LnsTensor {
         };
         if m * n > 0 {
             if nb > 1 && m < SMALL_ROWS {
-                let exec = Exec { parallel: false, ..Exec::default() };
+                let exec = Exec { parallel: false, ..dev_exec };
                 out.par_chunks_mut(m * n).enumerate().for_each(|(bi, dst)| one(bi, dst, exec));
             } else {
-                out.chunks_mut(m * n).enumerate().for_each(|(bi, dst)| one(bi, dst, Exec::default()));
+                out.chunks_mut(m * n).enumerate().for_each(|(bi, dst)| one(bi, dst, dev_exec));
             }
         }
         flex_from_vec(out, out_shape)
