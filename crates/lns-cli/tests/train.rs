@@ -1,0 +1,236 @@
+//! Drives `lns train`, `lns compare` and `lns sweep` on tiny slices of the
+//! embedded Fashion-MNIST subset.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn lns(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lns"))
+        .args(args)
+        .output()
+        .expect("the lns binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory under Cargo's per-target temporary directory.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lns-cli-train")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Options of a short LeNet run on 96 training and 40 test images.
+const TINY: [&str; 14] = [
+    "--model",
+    "lenet",
+    "--limit-train",
+    "96",
+    "--limit-test",
+    "40",
+    "--batch",
+    "16",
+    "--lr",
+    "0.02",
+    "--optimizer",
+    "sgd:0.9",
+    "--seed",
+    "7",
+];
+
+fn train(out: &Path, epochs: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["train", "--backend", "lns16", "--epochs", epochs];
+    args.extend(TINY);
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend(extra);
+    lns(&args)
+}
+
+#[test]
+fn train_writes_metrics_and_a_checkpoint_and_resume_continues_exactly() {
+    let dir = temp_dir("train");
+    let resumed = dir.join("resumed");
+    let o = train(&resumed, "1", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records = json(&resumed.join("metrics.json"));
+    assert_eq!(records.as_array().unwrap().len(), 1);
+    let first = &records[0];
+    assert_eq!(first["epoch"], 1);
+    assert_eq!(first["train_images"], 96);
+    assert!(first["train_loss"].as_f64().unwrap().is_finite());
+    assert!(first["saturated"].is_u64(), "LNS runs count saturations");
+    let csv = std::fs::read_to_string(resumed.join("metrics.csv")).unwrap();
+    assert!(csv.starts_with("epoch,train_loss,"), "{csv}");
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    for file in [
+        "checkpoint.json",
+        "model-epoch-1.mpk",
+        "optimizer-epoch-1.mpk",
+    ] {
+        assert!(resumed.join("checkpoint").join(file).exists(), "{file}");
+    }
+
+    let o = train(&resumed, "2", &["--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("resuming after epoch 1"),
+        "{}",
+        stderr(&o)
+    );
+    let records = json(&resumed.join("metrics.json"));
+    assert_eq!(records.as_array().unwrap().len(), 2);
+    assert_eq!(records[0], *first, "epoch 1 is kept as it was");
+    assert!(resumed.join("checkpoint/model-epoch-2.mpk").exists());
+
+    // Weights and momentum go through f32 and back into LNS codes without loss,
+    // and the data order depends only on (seed, epoch): resuming equals running
+    // both epochs at once.
+    let straight = dir.join("straight");
+    let o = train(&straight, "2", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = json(&straight.join("metrics.json"));
+    for key in ["train_loss", "train_accuracy", "test_loss", "test_accuracy"] {
+        assert_eq!(records[1][key], expected[1][key], "{key}");
+    }
+}
+
+#[test]
+fn resume_without_a_checkpoint_says_so() {
+    let dir = temp_dir("no-checkpoint");
+    let o = train(&dir, "1", &["--resume"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no checkpoint to resume from"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn compare_starts_every_backend_from_the_same_weights() {
+    let dir = temp_dir("compare");
+    let mut args = vec!["compare", "--backends", "lns16,flex", "--epochs", "1"];
+    args.extend(TINY);
+    args.extend(["--out", dir.to_str().unwrap()]);
+    let o = lns(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| backend | initial loss |"), "{out}");
+    assert!(
+        out.contains("| 16:10:lut |") && out.contains("| flex |"),
+        "{out}"
+    );
+    for file in ["report.json", "summary.md", "loss.png", "accuracy.png"] {
+        let meta = std::fs::metadata(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(meta.len() > 0, "{file}");
+    }
+    let report = json(&dir.join("report.json"));
+    let backends = report["backends"].as_array().unwrap();
+    assert_eq!(backends.len(), 2);
+    let lns16 = backends[0]["initial_loss"].as_f64().unwrap();
+    let flex = backends[1]["initial_loss"].as_f64().unwrap();
+    // Same weights and batch; 16:10 rounds each value to 2^-10 in log2 (≈ 0.07 %).
+    assert!((lns16 - flex).abs() < 0.01, "{lns16} vs {flex}");
+    assert!(backends[0]["flushed"].is_u64());
+    assert!(backends[1]["flushed"].is_null());
+    assert!(
+        std::fs::read_to_string(dir.join("summary.md"))
+            .unwrap()
+            .contains("Test accuracy per epoch")
+    );
+}
+
+#[test]
+fn sweep_fills_the_format_by_strategy_grid() {
+    let dir = temp_dir("sweep");
+    let o = lns(&[
+        "sweep",
+        "--model",
+        "mlp",
+        "--formats",
+        "12:6,16:10",
+        "--strategies",
+        "lut,shift",
+        "--epochs",
+        "1",
+        "--limit-train",
+        "64",
+        "--limit-test",
+        "32",
+        "--batch",
+        "16",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("| format | lut | shift |"), "{out}");
+    assert!(
+        out.contains("| 12:6 |") && out.contains("| 16:10 |"),
+        "{out}"
+    );
+    assert!(out.contains("f32 reference (flex)"), "{out}");
+    assert!(dir.join("sweep.png").exists());
+    assert_eq!(
+        json(&dir.join("sweep.json"))["cells"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn bad_backend_fails_with_a_clear_message() {
+    let dir = temp_dir("bad-backend");
+    let o = lns(&[
+        "train",
+        "--backend",
+        "16:10:linear",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("bad backend \"16:10:linear\""), "{err}");
+    assert!(err.contains("`flex`, `ndarray` or an LNS device"), "{err}");
+}
+
+#[test]
+fn bad_model_and_missing_data_fail_with_clear_messages() {
+    let dir = temp_dir("bad-input");
+    let out = dir.to_str().unwrap();
+    let o = lns(&["train", "--model", "alexnet", "--out", out]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unknown model \"alexnet\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let missing = dir.join("no-such-dir");
+    let data = format!("fashion-mnist:{}", missing.display());
+    let o = lns(&["train", "--data", &data, "--out", out]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("loading dataset") && err.contains("no-such-dir"),
+        "{err}"
+    );
+}
