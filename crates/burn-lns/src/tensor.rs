@@ -230,6 +230,10 @@ pub(crate) fn encode_values(
     use rayon::prelude::*;
     let arith = device.arith();
     let fmt = device.format();
+    arith.record_ops(lns_core::OpCounts {
+        convert: values.len() as u64,
+        ..Default::default()
+    });
     let flex = with_storage!(fmt.storage(), C => {
         let mut out = vec![C::default(); values.len()];
         let counts = out
@@ -257,6 +261,10 @@ pub(crate) fn decode_data(tensor: &LnsTensor, dtype: FloatDType) -> TensorData {
     let fmt = tensor.format();
     let shape = tensor.shape();
     let codes = tensor.codes();
+    tensor.device().arith().record_ops(lns_core::OpCounts {
+        convert: codes.len() as u64,
+        ..Default::default()
+    });
     let dec = |c: i32| lns_core::convert::decode(fmt, c);
     match dtype {
         FloatDType::F64 => TensorData::new(codes.into_iter().map(dec).collect::<Vec<_>>(), shape),

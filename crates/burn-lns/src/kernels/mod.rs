@@ -15,7 +15,7 @@ use burn_std::Shape;
 use lns_core::arith;
 use lns_core::convert::{is_zero, recode};
 use lns_core::kernels::{BinaryOp, ReduceOp};
-use lns_core::{CodeStorage, Counts, Format};
+use lns_core::{CodeStorage, Counts, Format, OpCounts};
 use rayon::prelude::*;
 
 use crate::device::LnsDevice;
@@ -172,6 +172,11 @@ pub(crate) fn zip(
 /// which fits an i32 for every format up to 32 bits). Both zero codes map to 0.
 pub(crate) fn keys(t: &LnsTensor) -> FlexTensor {
     let fmt = t.format();
+    // Keys exist to be compared: counted as one comparison per element.
+    t.device.arith().record_ops(OpCounts {
+        compare: t.shape().num_elements() as u64,
+        ..OpCounts::default()
+    });
     let keys: Vec<i32> = t
         .codes()
         .into_iter()
@@ -351,6 +356,11 @@ pub(crate) fn binary_scalar(t: &LnsTensor, op: BinaryOp, s: i32) -> LnsTensor {
 pub(crate) fn via_linear(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTensor {
     let fmt = t.format();
     let cu = t.device.arith().conv();
+    // Two conversions per element: to linear and back.
+    t.device.arith().record_ops(OpCounts {
+        convert: 2 * t.shape().num_elements() as u64,
+        ..OpCounts::default()
+    });
     map(t, |c, cnt| cu.to_log(fmt, f(cu.to_linear(fmt, c)), cnt))
 }
 
@@ -362,6 +372,12 @@ pub(crate) fn via_linear2(
 ) -> LnsTensor {
     let fmt = lhs.format();
     let cu = lhs.device.arith().conv();
+    // Three conversions per output: both operands to linear, the result back.
+    let outputs = broadcast_shape(&lhs.shape(), &rhs.shape()).num_elements() as u64;
+    lhs.device.arith().record_ops(OpCounts {
+        convert: 3 * outputs,
+        ..OpCounts::default()
+    });
     zip(lhs, rhs, |a, b, cnt| {
         cu.to_log(fmt, f(cu.to_linear(fmt, a), cu.to_linear(fmt, b)), cnt)
     })

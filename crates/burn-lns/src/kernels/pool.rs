@@ -11,7 +11,7 @@ use burn_backend::TensorMetadata;
 use burn_std::Shape;
 use lns_core::arith;
 use lns_core::convert::recode;
-use lns_core::{CodeStorage, Counts};
+use lns_core::{CodeStorage, Counts, OpCounts};
 use rayon::prelude::*;
 
 use super::{count_code, sum_counts};
@@ -119,6 +119,12 @@ pub(crate) fn max_windows(
         .collect()
 }
 
+/// Input cells read by all windows of one plane: `Σ_y |valid_y| · Σ_x |valid_x|`.
+fn window_cells(wy: &[AxisWindow], wx: &[AxisWindow]) -> u64 {
+    let sum = |w: &[AxisWindow]| w.iter().map(|a| a.valid.len() as u64).sum::<u64>();
+    sum(wy) * sum(wx)
+}
+
 fn nchw(s: &Shape) -> (usize, usize, usize) {
     (s[0] * s[1], s[2], s[3])
 }
@@ -136,6 +142,13 @@ pub(crate) fn avg_pool(
     let arith = x.device.arith().clone();
     let (f, af) = (arith.format(), arith.acc_format());
     let out_shape = Shape::from(vec![s[0], s[1], oh, ow]);
+    // Per output: one LNS add per cell after the first, one divide.
+    let outputs = (planes * oh * ow) as u64;
+    arith.record_ops(OpCounts {
+        lns_add: (planes as u64 * window_cells(wy, wx)).saturating_sub(outputs),
+        int_add: outputs,
+        ..OpCounts::default()
+    });
     let flex = with_storage!(f.storage(), C => {
         let xv = contiguous::<C>(&x.codes);
         let mut out = vec![C::default(); planes * oh * ow];
@@ -236,6 +249,12 @@ pub(crate) fn max_pool(
     let xv = x.codes();
     let mut out = vec![f.zero(); planes * oh * ow];
     let mut idx = vec![0i64; planes * oh * ow];
+    // Per output: one comparison per cell after the first.
+    let outputs = (planes * oh * ow) as u64;
+    x.device.arith().record_ops(OpCounts {
+        compare: (planes as u64 * window_cells(wy, wx)).saturating_sub(outputs),
+        ..OpCounts::default()
+    });
     out.par_chunks_mut((oh * ow).max(1))
         .zip(idx.par_chunks_mut((oh * ow).max(1)))
         .enumerate()
