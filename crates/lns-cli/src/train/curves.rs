@@ -196,6 +196,9 @@ fn draw_heatmap(
         chart
             .configure_mesh()
             .disable_mesh()
+            .x_desc("Δ strategy")
+            .y_desc("format")
+            .label_style(("sans-serif", 16))
             .x_labels(n_cols * 2 + 1)
             .y_labels(n_rows * 2 + 1)
             .x_label_formatter(&col)
