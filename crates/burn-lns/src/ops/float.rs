@@ -24,6 +24,35 @@ pub(crate) fn scalar_code(t: &LnsTensor, s: Scalar) -> i32 {
     t.device.arith().encode(scalar_f64(s))
 }
 
+/// The integer `c` encodes, if it is the code of one (`encode(round(v)) == c`).
+///
+/// Most integers are not LNS values (the code of 3 decodes to 2.99886 in 16:10, that of
+/// 6 to 5.99773), so truncating or flooring the decoded value of an encoded integer
+/// lands one below it. `into_int`, `floor`, `ceil`, `round` and `trunc` therefore treat
+/// such a code as the integer it encodes; every other code is used as its value.
+pub(crate) fn integer_of(fmt: lns_core::Format, c: i32) -> Option<f64> {
+    let v = lns_core::convert::decode(fmt, c);
+    let r = v.round();
+    let mut scratch = lns_core::Counts::default();
+    (r != v && lns_core::convert::encode(fmt, r, &mut scratch) == c).then_some(r)
+}
+
+/// `f` of each element through the conversion unit, encoded integers read as integers
+/// ([`integer_of`]).
+fn rounding(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTensor {
+    let fmt = t.format();
+    let cu = t.device.arith().conv();
+    // Two conversions per element, as every conversion-unit op.
+    t.device.arith().record_ops(lns_core::OpCounts {
+        convert: 2 * t.shape().num_elements() as u64,
+        ..lns_core::OpCounts::default()
+    });
+    kernels::map(t, |c, cnt| {
+        let x = integer_of(fmt, c).unwrap_or_else(|| cu.to_linear(fmt, c));
+        cu.to_log(fmt, f(x), cnt)
+    })
+}
+
 /// Normalizes the interchange dtype (`Flex32` reads and writes as f32).
 pub(crate) fn interchange(dtype: FloatDType) -> FloatDType {
     match dtype {
@@ -119,12 +148,14 @@ impl FloatTensorOps<Lns> for Lns {
         kernels::to_device(tensor, device)
     }
 
+    /// Truncates toward zero, except that a code which *is* the encoding of an integer
+    /// converts to that integer ([`integer_of`]).
     fn float_into_int(tensor: FloatTensor<Lns>, out_dtype: IntDType) -> IntTensor<Lns> {
         let fmt = tensor.format();
         let values: Vec<f64> = tensor
             .codes()
             .into_iter()
-            .map(|c| lns_core::convert::decode(fmt, c))
+            .map(|c| integer_of(fmt, c).unwrap_or_else(|| lns_core::convert::decode(fmt, c)))
             .collect();
         let f = flex_from_vec(values, tensor.shape());
         plain(Flex::float_into_int(f, out_dtype), &tensor)
@@ -499,6 +530,26 @@ impl FloatTensorOps<Lns> for Lns {
         })
     }
 
+    /// Integer exponents are used exactly, `L·n` (one rounding, sign from the parity of
+    /// `n`), not rounded into the float format first: Burn's default (`powf` of
+    /// `int_into_float(rhs)`) turned 3 into the nearest code of 3 (not an integer in
+    /// 16:10), so a negative base gave 0 instead of `x³`.
+    fn float_powi(lhs: FloatTensor<Lns>, rhs: IntTensor<Lns>) -> FloatTensor<Lns> {
+        let fmt = lhs.format();
+        let out_shape = kernels::broadcast_shape(&lhs.shape(), &rhs.shape());
+        let base = lhs.with_codes(kernels::expand_to(lhs.codes.clone(), &out_shape));
+        let exps = kernels::int_values(&kernels::expand_to(rhs.tensor, &out_shape));
+        let mut cnt = lns_core::Counts::default();
+        let out: Vec<i32> = base
+            .codes()
+            .into_iter()
+            .zip(exps)
+            .map(|(a, n)| kernels::powf_code(fmt, a, n as f64, &mut cnt))
+            .collect();
+        lhs.device.arith().record(cnt);
+        LnsTensor::from_codes_i32(out, out_shape, lhs.device.clone(), lhs.dtype)
+    }
+
     fn float_powi_scalar(lhs: FloatTensor<Lns>, rhs: Scalar) -> FloatTensor<Lns> {
         let n = rhs.to_i64().expect("integer exponent");
         let n = n.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
@@ -572,19 +623,19 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     fn float_round(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        kernels::via_linear(&tensor, f64::round_ties_even)
+        rounding(&tensor, f64::round_ties_even)
     }
 
     fn float_floor(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        kernels::via_linear(&tensor, f64::floor)
+        rounding(&tensor, f64::floor)
     }
 
     fn float_ceil(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        kernels::via_linear(&tensor, f64::ceil)
+        rounding(&tensor, f64::ceil)
     }
 
     fn float_trunc(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        kernels::via_linear(&tensor, f64::trunc)
+        rounding(&tensor, f64::trunc)
     }
 
     fn float_erf(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
