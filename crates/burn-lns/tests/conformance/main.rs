@@ -1,0 +1,8 @@
+//! The conformance suite of the `Lns` backend, in the spirit of Burn's
+//! `burn-backend-tests`: every op of every ops trait run on the 32:23 exact-Δ preset and
+//! on the 16:10 table preset, cross-checked against burn-flex f32 (`docs/conformance.md`
+//! lists each op, how it is tested and its tolerance).
+
+mod common;
+mod float;
+mod regressions;
