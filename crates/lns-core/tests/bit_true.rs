@@ -140,6 +140,51 @@ fn gemm_is_bit_identical_on_every_simd_level_and_thread_count() {
     }
 }
 
+/// After ReLU half the activations are zero; the kernels then broadcast the zero-rich
+/// operand (computing Cᵀ = Bᵀ·Aᵀ) and must still give the reference's bits.
+#[test]
+fn gemm_with_a_zero_rich_right_operand_is_bit_identical() {
+    let mut rng = SplitMix64(13);
+    for unit in units() {
+        let fmt = unit.format();
+        for &(m, k, n) in &[(5usize, 19usize, 37usize), (33, 40, 18), (1, 7, 64)] {
+            let a = random_codes(fmt, m * k, &mut rng);
+            let b: Vec<i32> = random_codes(fmt, k * n, &mut rng)
+                .into_iter()
+                .map(|c| {
+                    if rng.next_u64() % 2 == 0 {
+                        fmt.zero()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let reference = gemm_any(&unit, &a, &b, (m, k, n), false, Exec::REFERENCE);
+            for level in SimdLevel::available() {
+                for threads in [1, 2] {
+                    let got = pool(threads).install(|| {
+                        gemm_any(
+                            &unit,
+                            &a,
+                            &b,
+                            (m, k, n),
+                            false,
+                            Exec {
+                                simd: level,
+                                parallel: true,
+                            },
+                        )
+                    });
+                    assert_eq!(
+                        got, reference,
+                        "{fmt} {m}×{k}×{n} {level:?} threads={threads}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn gemm_reference_equals_the_scalar_dot_of_each_row_and_column() {
     let unit = Arith::new(Format::LNS16, DeltaKind::Lut);

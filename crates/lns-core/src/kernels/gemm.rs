@@ -125,10 +125,49 @@ pub fn gemm<C: CodeStorage>(
         (SimdLevel::Scalar, ..) | (_, None, _) | (_, _, None) => {
             gemm_reference(arith, a, b, out, exec.parallel)
         }
+        (level, Some(p), Some(tab)) if prefer_transposed(arith, a, b) => {
+            // Cᵀ = Bᵀ·Aᵀ: the same dot products (a product of two codes does not depend
+            // on their order), with the zero-rich operand broadcast so that its zeros
+            // skip whole MAC steps.
+            let mut out_t = vec![C::narrow(arith.format().zero()); out.len()];
+            let counts = gemm_lanes(
+                arith,
+                &p,
+                &tab,
+                level,
+                b.t(),
+                a.t(),
+                &mut out_t,
+                exec.parallel,
+            );
+            let (m, n) = (a.rows, b.cols);
+            for (j, col) in out_t.chunks_exact(m).enumerate() {
+                for (i, &v) in col.iter().enumerate() {
+                    out[i * n + j] = v;
+                }
+            }
+            counts
+        }
         (level, Some(p), Some(tab)) => gemm_lanes(arith, &p, &tab, level, a, b, out, exec.parallel),
     };
     arith.record(counts);
     Ok(())
+}
+
+/// Whether B has clearly more zero codes per element than A. The lane kernels skip a
+/// MAC step when the broadcast (left) operand is zero — common after ReLU — so the
+/// zero-rich operand should be on the left.
+fn prefer_transposed<C: CodeStorage>(arith: &Arith, a: MatRef<'_, C>, b: MatRef<'_, C>) -> bool {
+    let zero_log = arith.format().log_zero();
+    let zeros = |x: MatRef<'_, C>| -> usize {
+        (0..x.rows)
+            .map(|i| (0..x.cols).filter(|&j| x.at(i, j) >> 1 == zero_log).count())
+            .sum()
+    };
+    let (za, zb) = (zeros(a), zeros(b));
+    let (size_a, size_b) = (a.rows * a.cols, b.rows * b.cols);
+    // zb/size_b > za/size_a + 1/8: enough more zeros to pay for the transpose.
+    8 * zb * size_a > 8 * za * size_b + size_a * size_b
 }
 
 fn gemm_reference<C: CodeStorage>(
@@ -180,16 +219,29 @@ fn gemm_lanes<C: CodeStorage>(
     let blocks = n.div_ceil(LANES);
     let mut panels = vec![op_zero; blocks * k * LANES];
     for (jb, panel) in panels.chunks_mut(k * LANES).enumerate() {
-        for kk in 0..k {
-            for l in 0..LANES.min(n - jb * LANES) {
-                panel[kk * LANES + l] = b.at(kk, jb * LANES + l);
+        let width = LANES.min(n - jb * LANES);
+        for (kk, dst) in panel.chunks_exact_mut(LANES).enumerate() {
+            if b.col_stride == 1 {
+                let row = &b.data[kk * b.row_stride + jb * LANES..][..width];
+                for (d, c) in dst.iter_mut().zip(row) {
+                    *d = c.widen();
+                }
+            } else {
+                for (l, d) in dst[..width].iter_mut().enumerate() {
+                    *d = b.at(kk, jb * LANES + l);
+                }
             }
         }
     }
     // A rows widened and contiguous.
-    let a_rows: Vec<i32> = (0..m)
-        .flat_map(|i| (0..k).map(move |kk| a.at(i, kk)))
-        .collect();
+    let mut a_rows = Vec::with_capacity(m * k);
+    for i in 0..m {
+        if a.col_stride == 1 {
+            a_rows.extend(a.data[i * a.row_stride..][..k].iter().map(|c| c.widen()));
+        } else {
+            a_rows.extend((0..k).map(|kk| a.at(i, kk)));
+        }
+    }
     let task = |(t, dst): (usize, &mut [C])| -> Counts {
         let first = t * ROWS_PER_TASK;
         let rows = dst.len() / n;

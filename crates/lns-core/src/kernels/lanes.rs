@@ -95,11 +95,14 @@ pub unsafe fn mac<const W: usize>(
     c: &mut LaneCounts<W>,
 ) {
     let la = a >> 1;
-    let a_zero = la == p.op_log_zero;
+    if la == p.op_log_zero {
+        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+        return;
+    }
     for l in 0..W {
         let lb = b[l] >> 1;
         // mul, in the accumulator format (operands widen exactly).
-        let in_zero = a_zero | (lb == p.op_log_zero);
+        let in_zero = lb == p.op_log_zero;
         let raw = (la + lb).clamp(p.plo, p.phi) << p.shift;
         let psign = (a ^ b[l]) & 1;
         let (p_over, p_under) = (raw > p.log_max, raw < p.log_min);
