@@ -152,7 +152,7 @@ fn gemm_with_a_zero_rich_right_operand_is_bit_identical() {
             let b: Vec<i32> = random_codes(fmt, k * n, &mut rng)
                 .into_iter()
                 .map(|c| {
-                    if rng.next_u64() % 2 == 0 {
+                    if rng.next_u64().is_multiple_of(2) {
                         fmt.zero()
                     } else {
                         c
