@@ -5,4 +5,5 @@
 
 mod common;
 mod float;
+mod layout;
 mod regressions;
