@@ -5,5 +5,6 @@
 
 mod common;
 mod float;
+mod int_bool;
 mod layout;
 mod regressions;
