@@ -7,4 +7,5 @@ mod common;
 mod float;
 mod int_bool;
 mod layout;
+mod module;
 mod regressions;
