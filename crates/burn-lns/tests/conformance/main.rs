@@ -3,6 +3,7 @@
 //! on the 16:10 table preset, cross-checked against burn-flex f32 (`docs/conformance.md`
 //! lists each op, how it is tested and its tolerance).
 
+mod backward;
 mod common;
 mod float;
 mod int_bool;

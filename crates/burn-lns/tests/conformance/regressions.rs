@@ -55,3 +55,33 @@ fn into_int_of_an_encoded_integer_is_that_integer() {
         assert_eq!(back.iter::<i64>().collect::<Vec<_>>(), ints, "{device:?}");
     }
 }
+
+/// `gelu_backward` was Burn's default, the derivative of GELU's *tanh approximation*,
+/// while the forward `gelu` is the erf form: at x = −1.9423 it gave 0.071321 instead
+/// of Φ(x) + x·φ(x) = 0.070662 (1 % off; burn-flex differentiates the erf form).
+#[test]
+fn gelu_gradient_is_the_derivative_of_the_erf_gelu() {
+    use burn::backend::Autodiff;
+    let device = LnsDevice::lns32_ref();
+    let xs = [-1.9423313f64, -0.7, 0.0, 0.4, 2.5];
+    let x = Tensor::<Autodiff<Lns>, 1>::from_floats(xs.map(|v| v as f32), &device).require_grad();
+    let g = burn::tensor::activation::gelu(x.clone()).sum().backward();
+    let got = x.grad(&g).unwrap().into_data().to_vec::<f32>().unwrap();
+    for (x, g) in xs.iter().zip(got) {
+        let cdf = 0.5 * (1.0 + libm_erf(x / std::f64::consts::SQRT_2));
+        let pdf = (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let want = cdf + x * pdf;
+        assert!((g as f64 - want).abs() < 1e-6, "x = {x}: gradient {g}, want {want}");
+    }
+}
+
+/// erf by its Maclaurin series (|x| ≤ 2 here; 40 terms are far below f32 precision).
+fn libm_erf(x: f64) -> f64 {
+    let mut term = x;
+    let mut sum = x;
+    for n in 1..40 {
+        term *= -x * x / n as f64;
+        sum += term / (2 * n + 1) as f64;
+    }
+    sum * 2.0 / std::f64::consts::PI.sqrt()
+}
