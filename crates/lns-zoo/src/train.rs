@@ -10,7 +10,7 @@ use burn::module::AutodiffModule;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{ElementConversion, Int, Tensor};
+use burn::tensor::{Int, Tensor};
 
 use crate::data::ImageBatch;
 use crate::models::Classifier;
@@ -72,9 +72,8 @@ where
     for (step, batch) in batches.into_iter().enumerate() {
         let samples = batch.targets.dims()[0];
         let logits = model.forward(batch.images);
-        let correct = count_correct(logits.clone(), batch.targets.clone());
+        let (loss_value, correct) = host_metrics(logits.clone(), batch.targets.clone());
         let loss = cross_entropy(logits, batch.targets);
-        let loss_value = loss.clone().into_scalar().elem::<f64>();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(lr, model, grads);
         let stats = StepStats {
@@ -108,10 +107,7 @@ pub fn evaluate<B: Backend, M: Classifier<B>>(
     for (step, batch) in batches.into_iter().enumerate() {
         let samples = batch.targets.dims()[0];
         let logits = model.forward(batch.images);
-        let correct = count_correct(logits.clone(), batch.targets.clone());
-        let loss = cross_entropy(logits, batch.targets)
-            .into_scalar()
-            .elem::<f64>();
+        let (loss, correct) = host_metrics(logits, batch.targets);
         totals.add(&StepStats {
             step,
             loss,
@@ -129,16 +125,41 @@ fn cross_entropy<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -
         .forward(logits, targets)
 }
 
-/// Number of rows whose largest logit is at the target class.
-fn count_correct<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> usize {
-    let predicted = logits.argmax(1).squeeze_dim::<1>(1);
-    let correct = predicted
-        .equal(targets)
-        .int()
-        .sum()
-        .into_scalar()
-        .elem::<i64>();
-    usize::try_from(correct).expect("a count is never negative")
+/// Mean cross-entropy and number of correct predictions of a batch, computed in f64
+/// on the host from the logits read back as f32.
+///
+/// Every backend is scored by the same yardstick this way: a low-precision backend's
+/// own mean over the batch (an accumulation in its own format) would measure its
+/// arithmetic as much as the model. Ties in the arg-max go to the first class.
+fn host_metrics<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> (f64, usize) {
+    let [rows, classes] = logits.dims();
+    let values: Vec<f32> = logits
+        .into_data()
+        .convert::<f32>()
+        .to_vec()
+        .expect("f32 logits");
+    let targets: Vec<i64> = targets
+        .into_data()
+        .convert::<i64>()
+        .to_vec()
+        .expect("integer targets");
+    let (mut loss, mut correct) = (0.0, 0);
+    for (row, &target) in values.chunks_exact(classes.max(1)).zip(&targets).take(rows) {
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v as f64));
+        let log_sum = row
+            .iter()
+            .map(|&v| (v as f64 - max).exp())
+            .sum::<f64>()
+            .ln()
+            + max;
+        loss += log_sum - row[target as usize] as f64;
+        let best = row
+            .iter()
+            .enumerate()
+            .fold(0, |b, (i, &v)| if v > row[b] { i } else { b });
+        correct += usize::from(best == target as usize);
+    }
+    (loss / rows.max(1) as f64, correct)
 }
 
 /// Running sums over steps.

@@ -6,6 +6,7 @@ mod common;
 mod fashion_mnist;
 mod idx;
 mod models;
+mod on_lns;
 mod optim;
 mod source;
 mod tiny_imagenet;
