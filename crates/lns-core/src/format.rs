@@ -120,8 +120,14 @@ impl Format {
     /// # Panics
     /// If [`Format::new`] would reject it (at compile time in const contexts).
     pub const fn new_unchecked(bits: u32, frac: u32) -> Format {
-        assert!(bits >= 4 && bits <= 32 && frac <= bits - 2, "invalid LNS format constant");
-        Format { bits: bits as u8, frac: frac as u8 }
+        assert!(
+            bits >= 4 && bits <= 32 && frac <= bits - 2,
+            "invalid LNS format constant"
+        );
+        Format {
+            bits: bits as u8,
+            frac: frac as u8,
+        }
     }
 
     /// Total bits including the sign.
