@@ -4,6 +4,7 @@
 //! lists each op, how it is tested and its tolerance).
 
 mod backward;
+mod bit_true;
 mod common;
 mod float;
 mod int_bool;

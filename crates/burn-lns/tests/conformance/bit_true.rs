@@ -1,0 +1,125 @@
+//! Bit-true at the backend level: matmul, conv2d, sum/mean and softmax give identical
+//! codes on 1 and 2 rayon threads and on every SIMD level this CPU runs (forced with
+//! the device's `:simd=` setting), for 8-, 16- and 32-bit presets.
+
+use burn::tensor::activation::softmax;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
+use burn::tensor::{Tensor, TensorData};
+use burn_lns::{Lns, LnsDevice};
+use lns_core::kernels::SimdLevel;
+
+use crate::common::Rng;
+
+fn input<const D: usize>(shape: [usize; D], seed: u64, device: &LnsDevice) -> Tensor<Lns, D> {
+    let n: usize = shape.iter().product();
+    let mut rng = Rng::new(seed);
+    let v: Vec<f32> = (0..n).map(|_| rng.uniform(-1.5, 1.5)).collect();
+    Tensor::from_data(TensorData::new(v, shape), device)
+}
+
+fn codes<const D: usize>(t: Tensor<Lns, D>) -> Vec<i32> {
+    t.into_primitive().tensor().codes()
+}
+
+/// The codes of every checked op on `device`. Sizes cross the parallel thresholds:
+/// batched and single matmuls (≥ 64 rows go row-parallel), a conv with more images than
+/// threads and one with fewer, reductions over more than one 16 Ki chunk.
+fn ops(device: &LnsDevice) -> Vec<(&'static str, Vec<i32>)> {
+    let a = input([3, 70, 45], 1, device);
+    let b = input([45, 67], 2, device);
+    let big = input([130, 97], 3, device);
+    let x = input([4, 6, 9, 8], 4, device);
+    let w = input([8, 3, 3, 3], 5, device).mul_scalar(0.3);
+    let bias = Some(input([8], 6, device));
+    let opts = ConvOptions::new([1, 2], [1, 1], [1, 1], 2);
+    let long = input([5, 20_000], 7, device);
+    vec![
+        ("matmul_batched", codes(a.clone().matmul(b.clone().unsqueeze()))),
+        ("matmul_large_m", codes(big.clone().matmul(input([97, 70], 8, device)))),
+        ("matmul_transposed", codes(big.clone().transpose().matmul(big.clone()))),
+        ("conv2d_many_images", codes(conv2d(x.clone(), w.clone(), bias.clone(), opts.clone()))),
+        ("conv2d_one_image", codes(conv2d(x.slice([0..1, 0..6, 0..9, 0..8]), w, bias, opts))),
+        ("sum", codes(long.clone().sum())),
+        ("sum_dim", codes(long.clone().sum_dim(1))),
+        ("mean_dim", codes(long.clone().mean_dim(0))),
+        ("mean", codes(big.clone().mean())),
+        ("softmax", codes(softmax(long, 1))),
+        ("softmax_dim0", codes(softmax(big, 0))),
+    ]
+}
+
+fn on_threads<T: Send>(n: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .expect("a rayon pool")
+        .install(f)
+}
+
+fn assert_same(what: &str, want: &[(&str, Vec<i32>)], got: &[(&str, Vec<i32>)]) {
+    for ((name, w), (_, g)) in want.iter().zip(got) {
+        assert_eq!(w.len(), g.len(), "{what}: {name}: lengths");
+        if let Some(i) = (0..w.len()).find(|&i| w[i] != g[i]) {
+            panic!("{what}: {name}[{i}]: code {} vs {}", w[i], g[i]);
+        }
+    }
+}
+
+fn one_and_two_threads_agree(spec: &str) {
+    let device: LnsDevice = spec.parse().unwrap();
+    let one = on_threads(1, || ops(&device));
+    let two = on_threads(2, || ops(&device));
+    let three = on_threads(3, || ops(&device));
+    assert_same(&format!("{spec}: 1 vs 2 threads"), &one, &two);
+    assert_same(&format!("{spec}: 1 vs 3 threads"), &one, &three);
+}
+
+#[test]
+fn lns16_codes_do_not_depend_on_the_thread_count() {
+    one_and_two_threads_agree("lns16");
+}
+
+#[test]
+fn lns32_ref_codes_do_not_depend_on_the_thread_count() {
+    one_and_two_threads_agree("lns32-ref");
+}
+
+#[test]
+fn lns8_and_wide_accumulator_codes_do_not_depend_on_the_thread_count() {
+    one_and_two_threads_agree("lns8");
+    one_and_two_threads_agree("16:10:lut:acc=20:14");
+}
+
+fn every_simd_level_agrees(spec: &str) {
+    let levels = SimdLevel::available();
+    assert!(levels.contains(&SimdLevel::Scalar) && levels.contains(&SimdLevel::Portable));
+    let scalar: LnsDevice = format!("{spec}:simd=scalar").parse().unwrap();
+    assert_eq!(scalar.exec().simd, SimdLevel::Scalar);
+    let want = on_threads(2, || ops(&scalar));
+    for level in levels {
+        let name = format!("{level:?}").to_ascii_lowercase();
+        let device: LnsDevice = format!("{spec}:simd={name}").parse().unwrap();
+        assert_eq!(device.exec().simd, level);
+        let got = on_threads(2, || ops(&device));
+        assert_same(&format!("{spec}: scalar vs {name}"), &want, &got);
+        let got1 = on_threads(1, || ops(&device));
+        assert_same(&format!("{spec}: scalar vs {name} on one thread"), &want, &got1);
+    }
+}
+
+#[test]
+fn lns16_codes_are_identical_on_every_simd_level() {
+    every_simd_level_agrees("lns16");
+}
+
+#[test]
+fn lns32_ref_codes_are_identical_on_every_simd_level() {
+    every_simd_level_agrees("lns32-ref");
+}
+
+#[test]
+fn lns12_pwl_and_lns8_codes_are_identical_on_every_simd_level() {
+    every_simd_level_agrees("lns12-pwl");
+    every_simd_level_agrees("lns8");
+}
