@@ -216,15 +216,15 @@ fn write_outputs(
         curves::lines(
             &out.join(LOSS_PNG),
             &format!("training loss (smoothed), {title}"),
-            "epoch",
-            "cross-entropy",
+            ("epoch", "cross-entropy"),
+            curves::Legend::Top,
             &loss,
         )?;
         curves::lines(
             &out.join(ACCURACY_PNG),
             &format!("test accuracy, {title}"),
-            "epoch",
-            "accuracy (%)",
+            ("epoch", "accuracy (%)"),
+            curves::Legend::Bottom,
             &accuracy,
         )?;
         let _ = writeln!(summary, "\nPlots: `{LOSS_PNG}`, `{ACCURACY_PNG}`.");

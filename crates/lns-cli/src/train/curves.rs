@@ -30,6 +30,15 @@ pub struct Series {
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
+/// Where the legend of a line plot goes: away from where the curves end.
+#[derive(Debug, Clone, Copy)]
+pub enum Legend {
+    /// Upper right corner (for falling curves such as losses).
+    Top,
+    /// Lower right corner (for rising curves such as accuracies).
+    Bottom,
+}
+
 /// Draws `series` as lines with point markers into `path`. Where no font can be
 /// loaded the plot is drawn without text rather than failing.
 ///
@@ -38,12 +47,12 @@ type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 pub fn lines(
     path: &Path,
     title: &str,
-    x_desc: &str,
-    y_desc: &str,
+    axes: (&str, &str),
+    legend: Legend,
     series: &[Series],
 ) -> Result<()> {
     with_text_fallback(path, |root, text| {
-        draw_lines(root, title, x_desc, y_desc, series, text)
+        draw_lines(root, title, axes, legend, series, text)
     })
 }
 
@@ -86,8 +95,8 @@ fn finite(points: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
 fn draw_lines(
     root: &Area<'_>,
     title: &str,
-    x_desc: &str,
-    y_desc: &str,
+    (x_desc, y_desc): (&str, &str),
+    legend: Legend,
     series: &[Series],
     text: bool,
 ) -> Result<(), String> {
@@ -148,7 +157,10 @@ fn draw_lines(
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
+            .position(match legend {
+                Legend::Top => SeriesLabelPosition::UpperRight,
+                Legend::Bottom => SeriesLabelPosition::LowerRight,
+            })
             .draw()
             .map_err(|e| err(&e))?;
     }
