@@ -115,7 +115,12 @@ fn draw_lines(
     if !x0.is_finite() {
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
     }
-    let pad = ((y1 - y0) * 0.05).max(1e-6);
+    // A flat set of curves still gets a readable range around its value.
+    let pad = if y1 - y0 > 1e-9 {
+        (y1 - y0) * 0.05
+    } else {
+        (y1.abs() * 0.05).max(1.0)
+    };
     let (y0, y1) = (y0 - pad, y1 + pad);
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let mut builder = ChartBuilder::on(root);
