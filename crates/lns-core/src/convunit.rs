@@ -2,9 +2,13 @@
 //! the transcendental activations built on them.
 //!
 //! `to_linear(code)` returns the linear value of a code; `to_log(x)` the code of a
-//! linear value. The exact unit evaluates in f64 and rounds once (what a
-//! full-resolution table gives); Mitchell's unit uses the shift/leading-one
-//! approximations `2^(q + r) ≈ 2^q·(1 + r)` and `log2(2^e·(1 + m)) ≈ e + m`.
+//! linear value. Three units, one per Δ family:
+//! - exact: f64 evaluation rounded once — what full-resolution tables give (`exact`,
+//!   `lut`, `lut-small` configurations);
+//! - piece-wise linear (`pwl`): `2^r` and `log2(1 + m)` on one octave by linear
+//!   interpolation between knots at `i/segments`, knot values quantized to
+//!   `frac + 4` fractional bits;
+//! - Mitchell (`shift`): `2^(q + r) ≈ 2^q·(1 + r)` and `log2(2^e·(1 + m)) ≈ e + m`.
 
 use crate::code::{log_of, sign_of};
 use crate::convert::{encode, is_zero};
@@ -17,8 +21,28 @@ use crate::tally::Tally;
 pub enum ConvUnit {
     /// f64 evaluation rounded to the format: what full-resolution tables deliver.
     Exact,
+    /// Piece-wise-linear antilog and log over one octave with this many uniform
+    /// segments.
+    Pwl {
+        /// Segments per octave.
+        segments: u16,
+    },
     /// Mitchell's piece-wise-linear log and antilog (one octave, shifts only).
     Mitchell,
+}
+
+/// Segments per octave of the PWL conversion unit that goes with the `pwl` Δ.
+pub const PWL_CONVERSION_SEGMENTS: u16 = 16;
+
+/// `f` on `[0, 1)` by linear interpolation between knots at `i/segments`, each knot
+/// value rounded to `bits` fractional bits.
+fn pwl_octave(f: impl Fn(f64) -> f64, segments: u16, bits: u32, t: f64) -> f64 {
+    let n = segments.max(1) as f64;
+    let q = (bits as f64).exp2();
+    let knot = |i: f64| (f(i / n) * q).round() / q;
+    let i = (t * n).floor().min(n - 1.0);
+    let w = t * n - i;
+    knot(i) + (knot(i + 1.0) - knot(i)) * w
 }
 
 impl ConvUnit {
@@ -26,7 +50,10 @@ impl ConvUnit {
     pub fn for_delta(kind: DeltaKind) -> ConvUnit {
         match kind {
             DeltaKind::Shift => ConvUnit::Mitchell,
-            _ => ConvUnit::Exact,
+            DeltaKind::Pwl => ConvUnit::Pwl {
+                segments: PWL_CONVERSION_SEGMENTS,
+            },
+            DeltaKind::Exact | DeltaKind::Lut | DeltaKind::LutSmall => ConvUnit::Exact,
         }
     }
 
@@ -43,6 +70,11 @@ impl ConvUnit {
                 let r = (l & (fmt.scale() - 1)) as f64 / fmt.scale() as f64;
                 (1.0 + r) * (q as f64).exp2()
             }
+            ConvUnit::Pwl { segments } => {
+                let q = l >> fmt.frac();
+                let r = (l & (fmt.scale() - 1)) as f64 / fmt.scale() as f64;
+                pwl_octave(f64::exp2, segments, fmt.frac() + 4, r) * (q as f64).exp2()
+            }
         };
         if sign_of(code) == 1 { -mag } else { mag }
     }
@@ -51,14 +83,20 @@ impl ConvUnit {
     pub fn to_log(self, fmt: Format, x: f64, t: &mut impl Tally) -> i32 {
         match self {
             ConvUnit::Exact => encode(fmt, x, t),
-            ConvUnit::Mitchell => {
+            ConvUnit::Mitchell | ConvUnit::Pwl { .. } => {
                 if x == 0.0 || !x.is_finite() {
                     return encode(fmt, x, t);
                 }
                 let e = x.abs().log2().floor();
                 let m = x.abs() / e.exp2() - 1.0;
-                let approx = (e + m).exp2().copysign(x);
-                encode(fmt, approx, t)
+                let log = match self {
+                    ConvUnit::Pwl { segments } => {
+                        e + pwl_octave(f64::ln_1p, segments, fmt.frac() + 4, m)
+                            / std::f64::consts::LN_2
+                    }
+                    _ => e + m,
+                };
+                encode(fmt, log.exp2().copysign(x), t)
             }
         }
     }
@@ -67,6 +105,23 @@ impl ConvUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pwl_unit_is_within_a_few_ulps_of_exact_on_lns12() {
+        let f = Format::LNS12;
+        let unit = ConvUnit::for_delta(DeltaKind::Pwl);
+        for code in f.all_codes().step_by(7) {
+            let (exact, pwl) = (ConvUnit::Exact.to_linear(f, code), unit.to_linear(f, code));
+            assert!(
+                (pwl - exact).abs() <= exact.abs() * 1e-3,
+                "{code}: {pwl} vs {exact}"
+            );
+            if exact != 0.0 && exact.abs() < 1e9 {
+                let back = unit.to_log(f, exact, &mut ());
+                assert!((back - code).abs() <= 2, "{code} → {back}");
+            }
+        }
+    }
 
     #[test]
     fn mitchell_is_exact_on_powers_of_two_and_close_elsewhere() {
