@@ -70,7 +70,7 @@ fn errors_json_parses() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["ops"].as_array().unwrap().len(), 1);
-    assert_eq!(v["delta"][0]["strategy"], "Lut");
+    assert_eq!(v["delta"][0]["strategy"], "lut");
     assert!(v["delta"][0]["max_plus"].as_f64().unwrap() <= 0.5);
 }
 
