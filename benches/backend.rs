@@ -24,7 +24,12 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use lns_benches::random_f32;
 use lns_zoo::models::{LeNet5, LeNet5Config};
 
-fn tensor<B: Backend, const D: usize>(shape: [usize; D], seed: u64, scale: f32, device: &B::Device) -> Tensor<B, D> {
+fn tensor<B: Backend, const D: usize>(
+    shape: [usize; D],
+    seed: u64,
+    scale: f32,
+    device: &B::Device,
+) -> Tensor<B, D> {
     let n = shape.iter().product();
     let v: Vec<f32> = random_f32(n, seed).into_iter().map(|x| x * scale).collect();
     Tensor::from_data(TensorData::new(v, shape), device)
@@ -35,7 +40,11 @@ fn sink<B: Backend, const D: usize>(t: Tensor<B, D>) -> usize {
     t.into_data().num_elements()
 }
 
-fn bench_matmul_on<B: Backend>(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, device: &B::Device) {
+fn bench_matmul_on<B: Backend>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    device: &B::Device,
+) {
     for n in [256usize, 512] {
         let a = tensor::<B, 2>([n, n], 1, 1.0, device);
         let b = tensor::<B, 2>([n, n], 2, 1.0, device);
@@ -58,7 +67,11 @@ fn bench_matmul(c: &mut Criterion) {
 /// VGG-11's third conv layer on CIFAR-sized inputs after two pools.
 const CONV: ([usize; 4], [usize; 4]) = ([32, 128, 8, 8], [256, 128, 3, 3]);
 
-fn bench_conv_on<B: Backend>(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, device: &B::Device) {
+fn bench_conv_on<B: Backend>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    device: &B::Device,
+) {
     let (xs, ws) = CONV;
     let x = tensor::<B, 4>(xs, 3, 1.0, device);
     let w = tensor::<B, 4>(ws, 4, 0.05, device);
@@ -67,7 +80,12 @@ fn bench_conv_on<B: Backend>(c: &mut criterion::BenchmarkGroup<'_, criterion::me
     c.throughput(Throughput::Elements(macs as u64));
     c.bench_function(BenchmarkId::new(name, "vgg11-b32-128to256-8x8"), |bch| {
         bch.iter(|| {
-            sink(conv2d(x.clone(), w.clone(), bias.clone(), ConvOptions::new([1, 1], [1, 1], [1, 1], 1)))
+            sink(conv2d(
+                x.clone(),
+                w.clone(),
+                bias.clone(),
+                ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+            ))
         })
     });
 }
@@ -83,8 +101,11 @@ fn bench_conv(c: &mut Criterion) {
 
 const BATCH: usize = 32;
 
-fn bench_train_on<B: AutodiffBackend>(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, device: &B::Device)
-where
+fn bench_train_on<B: AutodiffBackend>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    device: &B::Device,
+) where
     LeNet5<B>: AutodiffModule<B>,
 {
     B::seed(device, 7);

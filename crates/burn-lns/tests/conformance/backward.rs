@@ -15,7 +15,12 @@ use burn_lns::Lns;
 use crate::common::{Out, Preset, Q, Tol, check, o};
 
 /// `Σ y·w` for seeded `w` of `y`'s shape.
-fn weighted<B: AutodiffBackend, const D: usize>(q: &Q, y: Tensor<B, D>, seed: u64, d: &B::Device) -> Tensor<B, 1> {
+fn weighted<B: AutodiffBackend, const D: usize>(
+    q: &Q,
+    y: Tensor<B, D>,
+    seed: u64,
+    d: &B::Device,
+) -> Tensor<B, 1> {
     let w = q.t::<B, D>(y.dims(), seed, d);
     (y * w).sum()
 }

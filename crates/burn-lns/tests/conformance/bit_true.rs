@@ -35,11 +35,26 @@ fn ops(device: &LnsDevice) -> Vec<(&'static str, Vec<i32>)> {
     let opts = ConvOptions::new([1, 2], [1, 1], [1, 1], 2);
     let long = input([5, 20_000], 7, device);
     vec![
-        ("matmul_batched", codes(a.clone().matmul(b.clone().unsqueeze()))),
-        ("matmul_large_m", codes(big.clone().matmul(input([97, 70], 8, device)))),
-        ("matmul_transposed", codes(big.clone().transpose().matmul(big.clone()))),
-        ("conv2d_many_images", codes(conv2d(x.clone(), w.clone(), bias.clone(), opts.clone()))),
-        ("conv2d_one_image", codes(conv2d(x.slice([0..1, 0..6, 0..9, 0..8]), w, bias, opts))),
+        (
+            "matmul_batched",
+            codes(a.clone().matmul(b.clone().unsqueeze())),
+        ),
+        (
+            "matmul_large_m",
+            codes(big.clone().matmul(input([97, 70], 8, device))),
+        ),
+        (
+            "matmul_transposed",
+            codes(big.clone().transpose().matmul(big.clone())),
+        ),
+        (
+            "conv2d_many_images",
+            codes(conv2d(x.clone(), w.clone(), bias.clone(), opts.clone())),
+        ),
+        (
+            "conv2d_one_image",
+            codes(conv2d(x.slice([0..1, 0..6, 0..9, 0..8]), w, bias, opts)),
+        ),
         ("sum", codes(long.clone().sum())),
         ("sum_dim", codes(long.clone().sum_dim(1))),
         ("mean_dim", codes(long.clone().mean_dim(0))),
@@ -104,7 +119,11 @@ fn every_simd_level_agrees(spec: &str) {
         let got = on_threads(2, || ops(&device));
         assert_same(&format!("{spec}: scalar vs {name}"), &want, &got);
         let got1 = on_threads(1, || ops(&device));
-        assert_same(&format!("{spec}: scalar vs {name} on one thread"), &want, &got1);
+        assert_same(
+            &format!("{spec}: scalar vs {name} on one thread"),
+            &want,
+            &got1,
+        );
     }
 }
 

@@ -65,8 +65,16 @@ fn to_device_widens_exactly_and_narrows_by_rounding_with_counts() {
     let t16 = Tensor::<Lns, 1>::from_floats([1.5, -0.3, 7.0, 0.0], &d16);
     let wide = t16.clone().to_device(&d32);
     assert_eq!(wide.device(), d32);
-    assert_eq!(floats(wide.clone()), floats(t16.clone()), "widening is exact");
-    assert_eq!(floats(wide.to_device(&d16)), floats(t16), "and undone exactly");
+    assert_eq!(
+        floats(wide.clone()),
+        floats(t16.clone()),
+        "widening is exact"
+    );
+    assert_eq!(
+        floats(wide.to_device(&d16)),
+        floats(t16),
+        "and undone exactly"
+    );
     // 1e-7 is below 16:10's smallest magnitude: flushed, and counted.
     let d8 = LnsDevice::lns8();
     let tiny = Tensor::<Lns, 1>::from_floats([1e-7, 3.0], &d32);
@@ -82,15 +90,30 @@ fn random_tensors_follow_their_distribution() {
     let d = LnsDevice::lns16();
     Lns::seed(&d, 11);
     let n = 20_000f32;
-    let u = floats(Tensor::<Lns, 1>::random([20_000], Distribution::Uniform(-2.0, 3.0), &d));
+    let u = floats(Tensor::<Lns, 1>::random(
+        [20_000],
+        Distribution::Uniform(-2.0, 3.0),
+        &d,
+    ));
     assert!(u.iter().all(|x| (-2.0..=3.0).contains(x)));
     let mean = u.iter().sum::<f32>() / n;
     assert!((mean - 0.5).abs() < 0.05, "uniform mean {mean}");
-    let g = floats(Tensor::<Lns, 1>::random([20_000], Distribution::Normal(1.0, 2.0), &d));
+    let g = floats(Tensor::<Lns, 1>::random(
+        [20_000],
+        Distribution::Normal(1.0, 2.0),
+        &d,
+    ));
     let mean = g.iter().sum::<f32>() / n;
     let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n;
-    assert!((mean - 1.0).abs() < 0.06 && (var.sqrt() - 2.0).abs() < 0.06, "normal {mean} {var}");
-    let b = floats(Tensor::<Lns, 1>::random([20_000], Distribution::Bernoulli(0.3), &d));
+    assert!(
+        (mean - 1.0).abs() < 0.06 && (var.sqrt() - 2.0).abs() < 0.06,
+        "normal {mean} {var}"
+    );
+    let b = floats(Tensor::<Lns, 1>::random(
+        [20_000],
+        Distribution::Bernoulli(0.3),
+        &d,
+    ));
     assert!(b.iter().all(|x| *x == 0.0 || *x == 1.0));
     let p = b.iter().sum::<f32>() / n;
     assert!((p - 0.3).abs() < 0.02, "bernoulli {p}");

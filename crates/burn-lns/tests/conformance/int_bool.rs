@@ -7,14 +7,26 @@ use burn::tensor::{Bool, IndexingUpdateOp, Int, Tensor, TensorData};
 
 use crate::common::{Rng, Tol, cases, o};
 
-fn ints<B: Backend, const D: usize>(shape: [usize; D], seed: u64, lo: i64, hi: i64, d: &B::Device) -> Tensor<B, D, Int> {
+fn ints<B: Backend, const D: usize>(
+    shape: [usize; D],
+    seed: u64,
+    lo: i64,
+    hi: i64,
+    d: &B::Device,
+) -> Tensor<B, D, Int> {
     let n: usize = shape.iter().product();
     let mut rng = Rng::new(seed);
-    let v: Vec<i64> = (0..n).map(|_| lo + rng.below((hi - lo) as usize) as i64).collect();
+    let v: Vec<i64> = (0..n)
+        .map(|_| lo + rng.below((hi - lo) as usize) as i64)
+        .collect();
     Tensor::from_data(TensorData::new(v, shape), d)
 }
 
-fn bools<B: Backend, const D: usize>(shape: [usize; D], seed: u64, d: &B::Device) -> Tensor<B, D, Bool> {
+fn bools<B: Backend, const D: usize>(
+    shape: [usize; D],
+    seed: u64,
+    d: &B::Device,
+) -> Tensor<B, D, Bool> {
     let n: usize = shape.iter().product();
     let mut rng = Rng::new(seed);
     let v: Vec<bool> = (0..n).map(|_| rng.below(2) == 1).collect();

@@ -12,7 +12,9 @@ use crate::common::{Preset, Q, Tol, cases, o};
 
 type Flat<B, K> = Vec<(&'static str, Tensor<B, 1, K>)>;
 
-fn flat<B: Backend, const D: usize, K: TensorKind<B> + BasicOps<B>>(t: Tensor<B, D, K>) -> Tensor<B, 1, K> {
+fn flat<B: Backend, const D: usize, K: TensorKind<B> + BasicOps<B>>(
+    t: Tensor<B, D, K>,
+) -> Tensor<B, 1, K> {
     let n = t.shape().num_elements();
     if n == 0 {
         // Burn's reshape reads a 0 as "keep this dimension".
@@ -27,55 +29,176 @@ fn layout_ops<B: Backend, K: TensorKind<B> + BasicOps<B>>(
     b: Tensor<B, 3, K>,
     d: &B::Device,
 ) -> Flat<B, K> {
-    let idx = |v: Vec<i64>, shape: [usize; 3]| Tensor::<B, 3, Int>::from_data(TensorData::new(v, shape), d);
+    let idx = |v: Vec<i64>, shape: [usize; 3]| {
+        Tensor::<B, 3, Int>::from_data(TensorData::new(v, shape), d)
+    };
     let mask = Tensor::<B, 3, Bool>::from_data(
-        TensorData::new((0..24).map(|i| (i * 5) % 3 == 0).collect::<Vec<_>>(), [2, 3, 4]),
+        TensorData::new(
+            (0..24).map(|i| (i * 5) % 3 == 0).collect::<Vec<_>>(),
+            [2, 3, 4],
+        ),
         d,
     );
     let mut v: Flat<B, K> = vec![
         ("reshape", flat(a.clone().reshape([4, 6]))),
-        ("reshape_of_permuted", flat(a.clone().permute([2, 0, 1]).reshape([8, 3]))),
+        (
+            "reshape_of_permuted",
+            flat(a.clone().permute([2, 0, 1]).reshape([8, 3])),
+        ),
         ("slice", flat(a.clone().slice([0..2, 1..3, 1..4]))),
         ("slice_step", flat(a.clone().slice(s![.., ..;2, 1..;2]))),
-        ("slice_negative_step", flat(a.clone().slice(s![.., .., ..;-1]))),
+        (
+            "slice_negative_step",
+            flat(a.clone().slice(s![.., .., ..;-1])),
+        ),
         ("slice_empty", flat(a.clone().slice([0..2, 1..1, 0..4]))),
-        ("slice_assign", flat(a.clone().slice_assign([0..1, 1..3, 0..2], b.clone().slice([1..2, 0..2, 2..4])))),
-        ("slice_assign_view_target", flat(a.clone().swap_dims(0, 2).slice_assign([1..3, 0..2, 0..1], b.clone().slice([0..2, 1..3, 0..1])))),
+        (
+            "slice_assign",
+            flat(
+                a.clone()
+                    .slice_assign([0..1, 1..3, 0..2], b.clone().slice([1..2, 0..2, 2..4])),
+            ),
+        ),
+        (
+            "slice_assign_view_target",
+            flat(
+                a.clone()
+                    .swap_dims(0, 2)
+                    .slice_assign([1..3, 0..2, 0..1], b.clone().slice([0..2, 1..3, 0..1])),
+            ),
+        ),
         ("permute", flat(a.clone().permute([2, 0, 1]))),
         ("swap_dims", flat(a.clone().swap_dims(0, 2))),
         ("transpose", flat(a.clone().transpose())),
         ("movedim", flat(a.clone().movedim(0, 2))),
         ("flip", flat(a.clone().flip([0, 2]))),
-        ("flip_of_permuted", flat(a.clone().permute([1, 2, 0]).flip([1]))),
-        ("expand", flat(a.clone().slice([0..1, 0..3, 0..4]).expand([2, 3, 4]))),
-        ("expand_new_dim", flat(a.clone().slice([0..1, 0..1, 0..4]).reshape([1, 4]).expand([5, 4]))),
-        ("gather", flat(a.clone().gather(2, idx((0..24).map(|i| (i * 7 % 4) as i64).collect(), [2, 3, 4])))),
-        ("gather_fewer", flat(a.clone().gather(1, idx(vec![2, 0, 1, 1, 0, 0, 2, 2], [2, 1, 4])))),
-        ("gather_of_transposed", flat(a.clone().swap_dims(1, 2).gather(1, idx((0..24).map(|i| (i % 4) as i64).collect(), [2, 4, 3])))),
-        ("select", flat(a.clone().select(1, Tensor::<B, 1, Int>::from_data([2, 0, 2, 1], d)))),
-        ("select_of_flipped", flat(a.clone().flip([2]).select(2, Tensor::<B, 1, Int>::from_data([3, 3], d)))),
-        ("select_empty", flat(a.clone().select(0, Tensor::<B, 1, Int>::from_data(TensorData::new(Vec::<i64>::new(), [0]), d)))),
-        ("take", flat(a.clone().take::<2, 4>(2, Tensor::<B, 2, Int>::from_data([[0, 3], [1, 1]], d)))),
+        (
+            "flip_of_permuted",
+            flat(a.clone().permute([1, 2, 0]).flip([1])),
+        ),
+        (
+            "expand",
+            flat(a.clone().slice([0..1, 0..3, 0..4]).expand([2, 3, 4])),
+        ),
+        (
+            "expand_new_dim",
+            flat(
+                a.clone()
+                    .slice([0..1, 0..1, 0..4])
+                    .reshape([1, 4])
+                    .expand([5, 4]),
+            ),
+        ),
+        (
+            "gather",
+            flat(a.clone().gather(
+                2,
+                idx((0..24).map(|i| (i * 7 % 4) as i64).collect(), [2, 3, 4]),
+            )),
+        ),
+        (
+            "gather_fewer",
+            flat(
+                a.clone()
+                    .gather(1, idx(vec![2, 0, 1, 1, 0, 0, 2, 2], [2, 1, 4])),
+            ),
+        ),
+        (
+            "gather_of_transposed",
+            flat(
+                a.clone()
+                    .swap_dims(1, 2)
+                    .gather(1, idx((0..24).map(|i| (i % 4) as i64).collect(), [2, 4, 3])),
+            ),
+        ),
+        (
+            "select",
+            flat(
+                a.clone()
+                    .select(1, Tensor::<B, 1, Int>::from_data([2, 0, 2, 1], d)),
+            ),
+        ),
+        (
+            "select_of_flipped",
+            flat(
+                a.clone()
+                    .flip([2])
+                    .select(2, Tensor::<B, 1, Int>::from_data([3, 3], d)),
+            ),
+        ),
+        (
+            "select_empty",
+            flat(a.clone().select(
+                0,
+                Tensor::<B, 1, Int>::from_data(TensorData::new(Vec::<i64>::new(), [0]), d),
+            )),
+        ),
+        (
+            "take",
+            flat(
+                a.clone()
+                    .take::<2, 4>(2, Tensor::<B, 2, Int>::from_data([[0, 3], [1, 1]], d)),
+            ),
+        ),
         ("cat_dim1", flat(Tensor::cat(vec![a.clone(), b.clone()], 1))),
-        ("cat_views", flat(Tensor::cat(vec![a.clone().flip([0]), b.clone().swap_dims(1, 1), a.clone().slice([0..2, 0..3, 0..0])], 2))),
-        ("stack", flat(Tensor::stack::<4>(vec![a.clone(), b.clone()], 1))),
+        (
+            "cat_views",
+            flat(Tensor::cat(
+                vec![
+                    a.clone().flip([0]),
+                    b.clone().swap_dims(1, 1),
+                    a.clone().slice([0..2, 0..3, 0..0]),
+                ],
+                2,
+            )),
+        ),
+        (
+            "stack",
+            flat(Tensor::stack::<4>(vec![a.clone(), b.clone()], 1)),
+        ),
         ("repeat_dim", flat(a.clone().repeat_dim(1, 3))),
         ("repeat", flat(a.clone().repeat(&[2, 1, 2]))),
         ("repeat_zero", flat(a.clone().repeat_dim(0, 0))),
         ("narrow", flat(a.clone().narrow(2, 1, 2))),
         ("roll", flat(a.clone().roll(&[1, -1], &[1, 2]))),
-        ("mask_where", flat(a.clone().mask_where(mask.clone(), b.clone()))),
-        ("mask_where_broadcast_values", flat(a.clone().mask_where(mask, b.clone().slice([0..1, 0..1, 0..4]).expand([2, 3, 4])))),
+        (
+            "mask_where",
+            flat(a.clone().mask_where(mask.clone(), b.clone())),
+        ),
+        (
+            "mask_where_broadcast_values",
+            flat(
+                a.clone()
+                    .mask_where(mask, b.clone().slice([0..1, 0..1, 0..4]).expand([2, 3, 4])),
+            ),
+        ),
         ("unfold", flat(a.clone().unfold::<4, usize>(2, 2, 1))),
         ("unfold_step2", flat(a.clone().unfold::<4, usize>(1, 2, 2))),
-        ("squeeze_unsqueeze", flat(a.clone().slice([0..1, 0..3, 0..4]).squeeze_dim::<2>(0).unsqueeze_dim::<3>(1))),
+        (
+            "squeeze_unsqueeze",
+            flat(
+                a.clone()
+                    .slice([0..1, 0..3, 0..4])
+                    .squeeze_dim::<2>(0)
+                    .unsqueeze_dim::<3>(1),
+            ),
+        ),
         ("flatten", flat(a.clone().flatten::<2>(1, 2))),
-        ("gather_nd", flat(a.clone().gather_nd::<2, 2>(Tensor::<B, 2, Int>::from_data([[1, 2], [0, 0], [1, 0]], d)))),
-        ("scatter_nd_assign", flat(a.clone().scatter_nd::<2, 2>(
-            Tensor::<B, 2, Int>::from_data([[1, 2], [0, 0]], d),
-            b.clone().slice([0..2, 0..1, 0..4]).reshape([2, 4]),
-            IndexingUpdateOp::Assign,
-        ))),
+        (
+            "gather_nd",
+            flat(
+                a.clone()
+                    .gather_nd::<2, 2>(Tensor::<B, 2, Int>::from_data([[1, 2], [0, 0], [1, 0]], d)),
+            ),
+        ),
+        (
+            "scatter_nd_assign",
+            flat(a.clone().scatter_nd::<2, 2>(
+                Tensor::<B, 2, Int>::from_data([[1, 2], [0, 0]], d),
+                b.clone().slice([0..2, 0..1, 0..4]).reshape([2, 4]),
+                IndexingUpdateOp::Assign,
+            )),
+        ),
     ];
     for (i, c) in a.clone().chunk(2, 2).into_iter().enumerate() {
         v.push((["chunk0", "chunk1"][i], flat(c)));
@@ -88,7 +211,12 @@ fn layout_ops<B: Backend, K: TensorKind<B> + BasicOps<B>>(
 
 /// The codes of an LNS tensor.
 fn codes(t: Tensor<Lns, 1>) -> Vec<i64> {
-    t.into_primitive().tensor().codes().into_iter().map(i64::from).collect()
+    t.into_primitive()
+        .tensor()
+        .codes()
+        .into_iter()
+        .map(i64::from)
+        .collect()
 }
 
 fn layout_moves_codes_bit_exactly(device: LnsDevice) {
@@ -106,7 +234,11 @@ fn layout_moves_codes_bit_exactly(device: LnsDevice) {
     assert_eq!(got.len(), want.len());
     for ((name, g), (_, w)) in got.into_iter().zip(want) {
         let w: Vec<i64> = w.into_data().iter::<i64>().collect();
-        assert_eq!(codes(g), w, "{device:?}: {name} did not move the codes bit-exactly");
+        assert_eq!(
+            codes(g),
+            w,
+            "{device:?}: {name} did not move the codes bit-exactly"
+        );
     }
 }
 
@@ -136,7 +268,11 @@ fn mask_fill_writes_the_code_of_its_scalar() {
         let scalar_code = codes(Tensor::<Lns, 1>::from_floats([0.3], &device))[0];
         let c = codes(filled.reshape([4]));
         let orig = codes(a.reshape([4]));
-        assert_eq!(c, vec![scalar_code, orig[1], orig[2], scalar_code], "{device:?}");
+        assert_eq!(
+            c,
+            vec![scalar_code, orig[1], orig[2], scalar_code],
+            "{device:?}"
+        );
     }
 }
 

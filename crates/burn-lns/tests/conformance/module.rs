@@ -23,12 +23,60 @@ fn conv2d_cases<B: Backend>(q: &Q, d: &B::Device) -> Vec<Out> {
     let wg = q.range::<B, 4>([6, 2, 3, 2], 3, -0.5, 0.5, d);
     let bias = Some(q.t::<B, 1>([6], 4, d));
     vec![
-        o("plain", m::conv2d(x.clone(), w.clone(), bias.clone(), ConvOptions::new([1, 1], [0, 0], [1, 1], 1))),
-        o("stride_pad", m::conv2d(x.clone(), w.clone(), bias.clone(), ConvOptions::new([2, 1], [1, 2], [1, 1], 1))),
-        o("dilation", m::conv2d(x.clone(), w.clone(), None, ConvOptions::new([1, 1], [1, 1], [2, 2], 1))),
-        o("groups", m::conv2d(x.clone(), wg, bias, ConvOptions::new([1, 2], [1, 0], [1, 1], 2))),
-        o("permuted_input", m::conv2d(q.t::<B, 4>([2, 7, 6, 4], 5, d).permute([0, 3, 1, 2]), w.clone(), None, ConvOptions::new([1, 1], [1, 1], [1, 1], 1))),
-        o("size1_kernel", m::conv2d(x, w.slice([0..6, 0..4, 0..1, 0..1]), None, ConvOptions::new([1, 1], [0, 0], [1, 1], 1))),
+        o(
+            "plain",
+            m::conv2d(
+                x.clone(),
+                w.clone(),
+                bias.clone(),
+                ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
+            ),
+        ),
+        o(
+            "stride_pad",
+            m::conv2d(
+                x.clone(),
+                w.clone(),
+                bias.clone(),
+                ConvOptions::new([2, 1], [1, 2], [1, 1], 1),
+            ),
+        ),
+        o(
+            "dilation",
+            m::conv2d(
+                x.clone(),
+                w.clone(),
+                None,
+                ConvOptions::new([1, 1], [1, 1], [2, 2], 1),
+            ),
+        ),
+        o(
+            "groups",
+            m::conv2d(
+                x.clone(),
+                wg,
+                bias,
+                ConvOptions::new([1, 2], [1, 0], [1, 1], 2),
+            ),
+        ),
+        o(
+            "permuted_input",
+            m::conv2d(
+                q.t::<B, 4>([2, 7, 6, 4], 5, d).permute([0, 3, 1, 2]),
+                w.clone(),
+                None,
+                ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+            ),
+        ),
+        o(
+            "size1_kernel",
+            m::conv2d(
+                x,
+                w.slice([0..6, 0..4, 0..1, 0..1]),
+                None,
+                ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
+            ),
+        ),
     ]
 }
 
@@ -171,5 +219,12 @@ fn deform_conv2d_panics_naming_the_op() {
     let x = Tensor::<Lns, 4>::ones([1, 1, 3, 3], &d);
     let offset = Tensor::<Lns, 4>::zeros([1, 2 * 2 * 2, 2, 2], &d);
     let w = Tensor::<Lns, 4>::ones([1, 1, 2, 2], &d);
-    let _ = m::deform_conv2d(x, offset, w, None, None, burn::tensor::ops::DeformConvOptions::new([1, 1], [0, 0], [1, 1], 1, 1));
+    let _ = m::deform_conv2d(
+        x,
+        offset,
+        w,
+        None,
+        None,
+        burn::tensor::ops::DeformConvOptions::new([1, 1], [0, 0], [1, 1], 1, 1),
+    );
 }

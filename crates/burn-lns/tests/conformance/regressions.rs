@@ -71,7 +71,10 @@ fn gelu_gradient_is_the_derivative_of_the_erf_gelu() {
         let cdf = 0.5 * (1.0 + libm_erf(x / std::f64::consts::SQRT_2));
         let pdf = (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
         let want = cdf + x * pdf;
-        assert!((g as f64 - want).abs() < 1e-6, "x = {x}: gradient {g}, want {want}");
+        assert!(
+            (g as f64 - want).abs() < 1e-6,
+            "x = {x}: gradient {g}, want {want}"
+        );
     }
 }
 
