@@ -147,21 +147,39 @@ pub fn binary<C: CodeStorage>(
             out.len()
         )));
     }
-    arith.record_ops(op.ops(out.len()));
-    let fmt = arith.format();
-    match arith.delta().table() {
-        Some(d) => run_chunks(arith, out, |s, dst, t| {
-            for (i, o) in dst.iter_mut().enumerate() {
-                *o = C::narrow(op.apply(fmt, d, a[s + i].widen(), b[s + i].widen(), t));
-            }
-        }),
-        None => run_chunks(arith, out, |s, dst, t| {
-            for (i, o) in dst.iter_mut().enumerate() {
-                *o = C::narrow(op.apply(fmt, arith.delta(), a[s + i].widen(), b[s + i].widen(), t));
-            }
-        }),
-    }
+    apply_binary(arith, op, a, |i| b[i].widen(), out);
     Ok(())
+}
+
+/// `out[i] = a[i] op rhs(i)`, with Δ dispatched once (table or strategy).
+fn apply_binary<C: CodeStorage>(
+    arith: &Arith,
+    op: BinaryOp,
+    a: &[C],
+    rhs: impl Fn(usize) -> i32 + Sync,
+    out: &mut [C],
+) {
+    arith.record_ops(op.ops(out.len()));
+    match arith.delta().table() {
+        Some(d) => apply_binary_with(arith, d, op, a, rhs, out),
+        None => apply_binary_with(arith, arith.delta(), op, a, rhs, out),
+    }
+}
+
+fn apply_binary_with<C: CodeStorage>(
+    arith: &Arith,
+    delta: &impl DeltaFn,
+    op: BinaryOp,
+    a: &[C],
+    rhs: impl Fn(usize) -> i32 + Sync,
+    out: &mut [C],
+) {
+    let fmt = arith.format();
+    run_chunks(arith, out, |s, dst, t| {
+        for (i, o) in dst.iter_mut().enumerate() {
+            *o = C::narrow(op.apply(fmt, delta, a[s + i].widen(), rhs(s + i), t));
+        }
+    });
 }
 
 /// `out[i] = a[i] op s` for one code `s`.
@@ -182,20 +200,7 @@ pub fn binary_scalar<C: CodeStorage>(
             out.len()
         )));
     }
-    arith.record_ops(op.ops(out.len()));
-    let fmt = arith.format();
-    match arith.delta().table() {
-        Some(d) => run_chunks(arith, out, |st, dst, t| {
-            for (i, o) in dst.iter_mut().enumerate() {
-                *o = C::narrow(op.apply(fmt, d, a[st + i].widen(), s, t));
-            }
-        }),
-        None => run_chunks(arith, out, |st, dst, t| {
-            for (i, o) in dst.iter_mut().enumerate() {
-                *o = C::narrow(op.apply(fmt, arith.delta(), a[st + i].widen(), s, t));
-            }
-        }),
-    }
+    apply_binary(arith, op, a, |_| s, out);
     Ok(())
 }
 
