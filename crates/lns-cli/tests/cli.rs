@@ -1,34 +1,17 @@
 //! Drives the built `lns` binary in a temporary directory.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 use lns_core::delta::{DeltaFn, PwlDelta, PwlTable};
 use lns_core::{Arith, Format};
 
-fn lns(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lns"))
-        .args(args)
-        .output()
-        .expect("the lns binary runs")
-}
+mod common;
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{lns, stderr, stdout};
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A fresh directory under Cargo's per-target temporary directory.
+/// A fresh directory for one test.
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("lns-cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("lns-cli", name)
 }
 
 #[test]
