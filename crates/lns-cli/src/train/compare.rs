@@ -133,22 +133,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     for spec in &args.backends {
         let label = spec.to_string();
         let dir = args.out.join(slug(&label));
-        let setup = RunSetup {
-            kind: common.model,
-            data: &data,
-            normalization: common.data.normalization(),
-            epochs: common.epochs,
-            batch: common.batch,
-            lr: common.lr,
-            optimizer: common.optimizer,
-            seed: common.seed,
-            init: &init,
-            out: Some(&dir),
-            checkpoints: false,
-            resume: false,
-            label: label.clone(),
-            data_name: common.data.to_string(),
-        };
+        let setup = RunSetup::from_common(common, &data, &init, &dir, label.clone());
         let outcome = train_on(spec, &setup)?;
         results.push(result_of(label, outcome.records, outcome.step_losses));
         // Rewrite the report after every backend so a long comparison leaves

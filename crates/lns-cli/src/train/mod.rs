@@ -86,20 +86,9 @@ pub fn run_train(args: &TrainArgs) -> Result<ExitCode> {
     let init = initial_model(common.model, &data, common.seed)?;
     let label = args.backend.to_string();
     let setup = RunSetup {
-        kind: common.model,
-        data: &data,
-        normalization: common.data.normalization(),
-        epochs: common.epochs,
-        batch: common.batch,
-        lr: common.lr,
-        optimizer: common.optimizer,
-        seed: common.seed,
-        init: &init,
-        out: Some(&args.out),
         checkpoints: true,
         resume: args.resume,
-        label: label.clone(),
-        data_name: common.data.to_string(),
+        ..RunSetup::from_common(common, &data, &init, &args.out, label.clone())
     };
     eprintln!(
         "training {} on {} ({} train / {} test images) with backend {label}, {}, lr {}, batch {}",

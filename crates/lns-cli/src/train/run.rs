@@ -57,6 +57,35 @@ pub struct RunSetup<'a> {
     pub data_name: String,
 }
 
+impl<'a> RunSetup<'a> {
+    /// The setup of the shared command-line options, writing metrics to `out`, without
+    /// checkpoints or resuming.
+    pub fn from_common(
+        common: &super::CommonArgs,
+        data: &'a DatasetSplits,
+        init: &'a Model<Flex>,
+        out: &'a Path,
+        label: String,
+    ) -> Self {
+        RunSetup {
+            kind: common.model,
+            data,
+            normalization: common.data.normalization(),
+            epochs: common.epochs,
+            batch: common.batch,
+            lr: common.lr,
+            optimizer: common.optimizer,
+            seed: common.seed,
+            init,
+            out: Some(out),
+            checkpoints: false,
+            resume: false,
+            label,
+            data_name: common.data.to_string(),
+        }
+    }
+}
+
 /// What a run produced.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {

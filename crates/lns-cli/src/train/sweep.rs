@@ -108,22 +108,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     let train = |spec: &BackendSpec| -> Result<Vec<EpochRecord>> {
         let label = spec.to_string();
         let dir = args.out.join(slug(&label));
-        let setup = RunSetup {
-            kind: common.model,
-            data: &data,
-            normalization: common.data.normalization(),
-            epochs: common.epochs,
-            batch: common.batch,
-            lr: common.lr,
-            optimizer: common.optimizer,
-            seed: common.seed,
-            init: &init,
-            out: Some(&dir),
-            checkpoints: false,
-            resume: false,
-            label,
-            data_name: common.data.to_string(),
-        };
+        let setup = RunSetup::from_common(common, &data, &init, &dir, label);
         Ok(train_on(spec, &setup)?.records)
     };
     let mut report = SweepReport {
