@@ -7,6 +7,7 @@
 //! the process), so a CLI can sweep formats at run time without recompiling.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -28,12 +29,69 @@ pub struct LnsConfig {
     pub delta: DeltaKind,
     /// Accumulator format of dot products and sums (`None`: the operand format).
     pub accumulator: Option<Format>,
-    /// A fitted PWL table replacing the default one (only with `delta = Pwl`).
-    pub pwl: Option<PwlTable>,
+    /// A PWL table replacing the format's default one (only with `delta = Pwl`).
+    pub pwl: Option<CustomPwl>,
     /// The SIMD level of the GEMM kernels behind matmul and convolutions (`None`: the
     /// best level this CPU supports). Every level gives the same codes; forcing one is
     /// for bit-true checks and for timing a level. Written `:simd=LEVEL`.
     pub simd: Option<SimdLevel>,
+}
+
+/// Where a non-default PWL table of a configuration comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PwlSource {
+    /// The format's unfitted table, [`PwlTable::uniform_for`] (written `pwl-uniform`):
+    /// the starting point of `lns fit-pwl`, for comparing fitted against unfitted Δ.
+    Uniform,
+    /// A table read from a JSON file written by `lns fit-pwl --out` (`pwl=PATH`).
+    File(PathBuf),
+    /// A table handed over in code ([`LnsDevice::with_pwl_table`]).
+    Given,
+}
+
+/// A PWL table that replaces the format's default, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomPwl {
+    /// Where the table came from (also how the configuration prints).
+    pub source: PwlSource,
+    /// The table.
+    pub table: PwlTable,
+}
+
+impl CustomPwl {
+    /// The unfitted table of `format`.
+    pub fn uniform(format: Format) -> CustomPwl {
+        CustomPwl {
+            source: PwlSource::Uniform,
+            table: PwlTable::uniform_for(format),
+        }
+    }
+
+    /// A table read from a JSON file (`lns fit-pwl --out`).
+    ///
+    /// # Errors
+    /// Unreadable file or invalid JSON, naming the file.
+    pub fn from_json(path: impl AsRef<Path>) -> Result<CustomPwl, LnsError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LnsError::BadPwl(format!("cannot read {}: {e}", path.display())))?;
+        let table: PwlTable = serde_json::from_str(&text)
+            .map_err(|e| LnsError::BadPwl(format!("{}: {e}", path.display())))?;
+        Ok(CustomPwl {
+            source: PwlSource::File(path.to_path_buf()),
+            table,
+        })
+    }
+}
+
+impl fmt::Display for CustomPwl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            PwlSource::Uniform => write!(f, "pwl-uniform"),
+            PwlSource::File(path) => write!(f, "pwl={}", path.display()),
+            PwlSource::Given => write!(f, "pwl(given)"),
+        }
+    }
 }
 
 impl LnsConfig {
@@ -90,14 +148,14 @@ impl LnsConfig {
             });
         }
         let base = match &self.pwl {
-            Some(table) => {
-                if table.format != self.format {
+            Some(custom) => {
+                if custom.table.format != self.format {
                     return Err(LnsError::BadPwl(format!(
-                        "the table is for format {} but the device format is {}",
-                        table.format, self.format
+                        "{custom}: the table is for format {} but the device format is {}",
+                        custom.table.format, self.format
                     )));
                 }
-                Arith::with_pwl(table.clone())?
+                Arith::with_pwl(custom.table.clone())?
             }
             None => Arith::new(self.format, self.delta),
         };
@@ -110,9 +168,9 @@ impl LnsConfig {
 
 impl fmt::Display for LnsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.format, self.delta)?;
-        if self.pwl.is_some() {
-            write!(f, "(fitted)")?;
+        match &self.pwl {
+            Some(custom) => write!(f, "{}:{custom}", self.format)?,
+            None => write!(f, "{}:{}", self.format, self.delta)?,
         }
         if let Some(acc) = self.accumulator {
             write!(f, ":acc={acc}")?;
@@ -155,12 +213,14 @@ impl FromStr for LnsConfig {
 
     /// Parses `FORMAT[:DELTA][:acc=FORMAT][:simd=LEVEL]`, where `FORMAT` is `BITS:FRAC`
     /// or a format name (`lns16`, `lns12`, `lns8`, `lns32`, …), `DELTA` one of `exact`,
-    /// `lut`, `lut-small`, `pwl`, `shift` (default `lut`) and `LEVEL` one of `scalar`,
+    /// `lut`, `lut-small`, `pwl`, `shift` (default `lut`), or `pwl-uniform` (the
+    /// format's unfitted PWL table) or `pwl=PATH` (a table from `lns fit-pwl --out`; the
+    /// path must not contain `:`), and `LEVEL` one of `scalar`,
     /// `portable`, `avx2`, `avx512` (default: the best this CPU runs; every level gives
     /// the same codes). Device presets (`lns12-pwl`, `lns32-ref`, see
     /// [`LnsDevice::PRESETS`]) are accepted too, also with a `:simd=LEVEL` suffix.
-    /// Examples: `lns16`, `lns16:lut`, `12:6:pwl`, `16:10:lut:acc=20:14`,
-    /// `lns16:simd=scalar`.
+    /// Examples: `lns16`, `lns16:lut`, `12:6:pwl`, `12:6:pwl-uniform`,
+    /// `12:6:pwl=fit12.json`, `16:10:lut:acc=20:14`, `lns16:simd=scalar`.
     fn from_str(text: &str) -> Result<Self, LnsError> {
         let err = |why: String| LnsError::Parse {
             text: text.to_string(),
@@ -211,7 +271,18 @@ impl FromStr for LnsConfig {
                 };
                 cfg = cfg.with_accumulator(Format::from_str(&acc_text)?);
             } else if !seen_delta {
-                cfg.delta = DeltaKind::from_str(tok)?;
+                let lower = tok.to_ascii_lowercase();
+                cfg.pwl = if lower == "pwl-uniform" {
+                    Some(CustomPwl::uniform(format))
+                } else if lower.starts_with("pwl=") {
+                    Some(CustomPwl::from_json(&tok[4..])?)
+                } else {
+                    None
+                };
+                cfg.delta = match cfg.pwl {
+                    Some(_) => DeltaKind::Pwl,
+                    None => DeltaKind::from_str(tok)?,
+                };
                 seen_delta = true;
             } else {
                 return Err(err(format!(
@@ -330,27 +401,29 @@ impl LnsDevice {
     /// # Errors
     /// A malformed table.
     pub fn with_pwl_table(table: PwlTable) -> Result<LnsDevice, LnsError> {
-        let format = table.format;
-        LnsDevice::new(LnsConfig {
-            format,
-            delta: DeltaKind::Pwl,
-            accumulator: None,
-            pwl: Some(table),
-            simd: None,
+        LnsDevice::with_custom_pwl(CustomPwl {
+            source: PwlSource::Given,
+            table,
         })
     }
 
-    /// A device from a fitted PWL table stored as JSON.
+    /// A device from a fitted PWL table stored as JSON (the same as the configuration
+    /// string `BITS:FRAC:pwl=PATH`).
     ///
     /// # Errors
     /// Unreadable file, invalid JSON or a malformed table.
-    pub fn from_pwl_json(path: impl AsRef<std::path::Path>) -> Result<LnsDevice, LnsError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LnsError::BadPwl(format!("cannot read {}: {e}", path.display())))?;
-        let table: PwlTable = serde_json::from_str(&text)
-            .map_err(|e| LnsError::BadPwl(format!("{}: {e}", path.display())))?;
-        LnsDevice::with_pwl_table(table)
+    pub fn from_pwl_json(path: impl AsRef<Path>) -> Result<LnsDevice, LnsError> {
+        LnsDevice::with_custom_pwl(CustomPwl::from_json(path)?)
+    }
+
+    fn with_custom_pwl(custom: CustomPwl) -> Result<LnsDevice, LnsError> {
+        LnsDevice::new(LnsConfig {
+            format: custom.table.format,
+            delta: DeltaKind::Pwl,
+            accumulator: None,
+            pwl: Some(custom),
+            simd: None,
+        })
     }
 
     /// The same device with a wider accumulator for dot products and sums.
@@ -482,6 +555,49 @@ mod tests {
             "lns32-ref".parse::<LnsConfig>().unwrap().delta,
             DeltaKind::Exact
         );
+    }
+
+    #[test]
+    fn pwl_uniform_names_the_unfitted_table_and_prints_back() {
+        let c: LnsConfig = "12:6:pwl-uniform:acc=16:10".parse().unwrap();
+        assert_eq!(c.delta, DeltaKind::Pwl);
+        assert_eq!(c.pwl, Some(CustomPwl::uniform(Format::LNS12)));
+        assert_ne!(
+            c.pwl.as_ref().unwrap().table,
+            lns_core::PwlTable::default_for(Format::LNS12),
+            "12:6 ships a fitted default, so the unfitted table differs"
+        );
+        assert_eq!(c.to_string(), "12:6:pwl-uniform:acc=16:10");
+        assert_eq!(c.to_string().parse::<LnsConfig>().unwrap(), c);
+        let fitted: LnsConfig = "12:6:pwl".parse().unwrap();
+        assert_ne!(LnsDevice::new(c).unwrap(), LnsDevice::new(fitted).unwrap());
+    }
+
+    #[test]
+    fn pwl_path_loads_a_json_table_and_rejects_a_table_of_another_format() {
+        let dir = std::env::temp_dir().join(format!("burn-lns-pwl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t12.json");
+        let table = lns_core::PwlTable::uniform_for(Format::LNS12);
+        std::fs::write(&path, serde_json::to_string(&table).unwrap()).unwrap();
+        let text = format!("12:6:pwl={}", path.display());
+        let c: LnsConfig = text.parse().unwrap();
+        assert_eq!(c.pwl.as_ref().unwrap().table, table);
+        assert_eq!(c.to_string(), text);
+        let device = LnsDevice::from_pwl_json(&path).unwrap();
+        assert_eq!(device.config().pwl.as_ref().unwrap().table, table);
+
+        let e = format!("16:10:pwl={}", path.display())
+            .parse::<LnsConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t12.json") && e.contains("12:6"), "{e}");
+        let e = "12:6:pwl=/nonexistent/t.json"
+            .parse::<LnsConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/t.json"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

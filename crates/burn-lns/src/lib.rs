@@ -19,6 +19,6 @@ mod ops;
 mod tensor;
 
 pub use backend::Lns;
-pub use device::{LnsConfig, LnsDevice};
+pub use device::{CustomPwl, LnsConfig, LnsDevice, PwlSource};
 pub use lns_core::{Counts, DeltaKind, Format};
 pub use tensor::{LnsPlainTensor, LnsQTensor, LnsTensor};

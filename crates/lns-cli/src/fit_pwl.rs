@@ -22,7 +22,7 @@ pub struct FitPwlArgs {
     #[arg(long)]
     frac: u32,
     /// Segments per correction (Δ+ and Δ− each); default: as many as the format's
-    /// default table.
+    /// unfitted table (`clamp(2^⌈frac/2⌉, 4, 128)`).
     #[arg(long)]
     segments: Option<u32>,
     /// What to minimize: max or mean Δ error.
@@ -37,7 +37,7 @@ pub struct FitPwlArgs {
     /// Write the fitted table here as JSON.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Draw exact Δ± against the default and fitted tables into this PNG.
+    /// Draw exact Δ± against the unfitted and fitted tables into this PNG.
     #[arg(long)]
     plot: Option<PathBuf>,
 }
@@ -45,11 +45,11 @@ pub struct FitPwlArgs {
 /// Runs `lns fit-pwl`.
 pub fn run(args: &FitPwlArgs) -> Result<ExitCode> {
     let fmt = Format::new(args.bits, args.frac)?;
-    let default = PwlTable::default_for(fmt);
+    let unfitted = PwlTable::uniform_for(fmt);
     let start = match args.segments {
         Some(0) => anyhow::bail!("--segments must be at least 1"),
         Some(n) => Breakpoints::default_for(fmt, n),
-        None => Breakpoints::of(&default),
+        None => Breakpoints::of(&unfitted),
     };
     let spec = FitSpec {
         objective: args.objective,
@@ -70,9 +70,9 @@ pub fn run(args: &FitPwlArgs) -> Result<ExitCode> {
     println!("| table | Δ+ max | Δ− max | max | Δ+ mean | Δ− mean | mean |");
     println!("|---|---|---|---|---|---|---|");
     if args.segments.is_some() {
-        let d = lns_core::fit::evaluate(fmt, &Breakpoints::of(&default))
-            .context("the default table does not validate")?;
-        print_row("default", &d);
+        let d = lns_core::fit::evaluate(fmt, &Breakpoints::of(&unfitted))
+            .context("the unfitted table does not validate")?;
+        print_row("unfitted", &d);
     }
     print_row("start", &report.start);
     if let Some(g) = &report.greedy {
@@ -88,8 +88,8 @@ pub fn run(args: &FitPwlArgs) -> Result<ExitCode> {
     }
     if let Some(path) = &args.plot {
         let fitted = PwlDelta::new(report.best.table.clone())?;
-        let default = PwlDelta::new(default)?;
-        let text = plot::plot_delta(path, fmt, &[("default", &default), ("fitted", &fitted)])
+        let unfitted = PwlDelta::new(unfitted)?;
+        let text = plot::plot_delta(path, fmt, &[("unfitted", &unfitted), ("fitted", &fitted)])
             .with_context(|| format!("cannot draw {}", path.display()))?;
         if !text {
             eprintln!(

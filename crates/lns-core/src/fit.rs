@@ -493,18 +493,46 @@ mod tests {
     }
 
     #[test]
-    fn fitted_tables_improve_or_equal_the_default_for_8_and_12_bits() {
+    fn fitted_tables_improve_or_equal_the_unfitted_start_for_8_and_12_bits() {
         for fmt in [Format::LNS8, Format::LNS12] {
-            let default = PwlTable::default_for(fmt);
-            let start = Breakpoints::of(&default);
+            let unfitted = PwlTable::uniform_for(fmt);
+            let start = Breakpoints::of(&unfitted);
             let r = fit_pwl(fmt, &start, spec(1, 400)).unwrap();
-            let default_err = delta_error(fmt, &PwlDelta::new(default).unwrap());
-            let default_max = default_err.max_plus.max(default_err.max_minus);
-            assert_eq!(r.start.score.max(), default_max);
-            assert!(r.best.score.max() <= default_max, "{fmt}");
+            let unfitted_err = delta_error(fmt, &PwlDelta::new(unfitted).unwrap());
+            let unfitted_max = unfitted_err.max_plus.max(unfitted_err.max_minus);
+            assert_eq!(r.start.score.max(), unfitted_max);
+            assert!(r.best.score.max() <= unfitted_max, "{fmt}");
             // Small formats also get the greedy baseline, which the result includes.
             let g = r.greedy.as_ref().unwrap();
             assert!(!g.score.better_than(&r.best.score, Objective::Max));
+        }
+    }
+
+    #[test]
+    fn shipped_small_fitted_tables_are_what_fit_pwl_seed_1_finds_from_the_unfitted_start() {
+        for fitted in crate::delta::fitted::FITTED
+            .iter()
+            .filter(|f| f.format.bits() <= 12)
+        {
+            let fmt = fitted.format;
+            let start = Breakpoints::of(&PwlTable::uniform_for(fmt));
+            let r = fit_pwl(fmt, &start, spec(1, DEFAULT_ITERS)).unwrap();
+            assert_eq!(r.best.breakpoints.plus, fitted.plus, "{fmt} Δ+");
+            assert_eq!(r.best.breakpoints.minus, fitted.minus, "{fmt} Δ−");
+        }
+    }
+
+    #[test]
+    fn every_shipped_fitted_table_has_a_max_error_no_larger_than_the_unfitted_one() {
+        for fitted in crate::delta::fitted::FITTED {
+            let fmt = fitted.format;
+            let max = |t: PwlTable| {
+                let e = delta_error(fmt, &PwlDelta::new(t).unwrap());
+                e.max_plus.max(e.max_minus)
+            };
+            let shipped = max(PwlTable::default_for(fmt));
+            let unfitted = max(PwlTable::uniform_for(fmt));
+            assert!(shipped <= unfitted, "{fmt}: {shipped} > {unfitted}");
         }
     }
 

@@ -30,7 +30,8 @@ pub struct SweepArgs {
     /// Comma-separated LNS formats, `BITS:FRAC` or names (`lns16`).
     #[arg(long, default_value = "10:4,12:6,16:10")]
     pub formats: String,
-    /// Comma-separated Δ strategies: exact, lut, lut-small, pwl, shift.
+    /// Comma-separated Δ strategies: exact, lut, lut-small, pwl, pwl-uniform (the
+    /// unfitted PWL table), shift; each may carry a suffix such as `:acc=16:10`.
     #[arg(long, default_value = "lut,pwl,shift")]
     pub strategies: String,
     /// f32 reference trained alongside (`flex`, `ndarray` or `none`).

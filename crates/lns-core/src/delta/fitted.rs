@@ -54,6 +54,16 @@ pub const FITTED: &[FittedBreakpoints] = &[
         ],
     },
     FittedBreakpoints {
+        format: Format::new_unchecked(14, 8),
+        plus: &[
+            0, 116, 269, 449, 605, 833, 1143, 1197, 1487, 1729, 1802, 1809, 1875, 2009, 2150, 2383,
+        ],
+        minus_head: 140,
+        minus: &[
+            140, 159, 181, 186, 211, 252, 293, 350, 468, 561, 710, 776, 890, 1019, 1077, 1568,
+        ],
+    },
+    FittedBreakpoints {
         format: Format::new_unchecked(16, 10),
         plus: &[
             0, 139, 579, 945, 1379, 1928, 2294, 2662, 2835, 3103, 3651, 4159, 4222, 4888, 5353,

@@ -144,16 +144,27 @@ impl PwlTable {
 
     /// The default table of a format: the breakpoints fitted per bitwidth by
     /// `lns fit-pwl` where shipped ([`super::fitted::FITTED`]: 8:3, 10:4, 12:5, 12:6,
-    /// 12:7, 16:10), else `n` uniform Δ+ segments and `n` geometric Δ− segments from a
-    /// quarter log unit, `n = clamp(2^⌈frac/2⌉, 4, 128)`.
+    /// 12:7, 14:8, 16:10), else [`PwlTable::uniform_for`].
     pub fn default_for(fmt: Format) -> PwlTable {
-        if let Some(f) = super::fitted::FITTED.iter().find(|f| f.format == fmt) {
-            return PwlTable::fit(fmt, f.plus, f.minus_head, f.minus);
+        match super::fitted::FITTED.iter().find(|f| f.format == fmt) {
+            Some(f) => PwlTable::fit(fmt, f.plus, f.minus_head, f.minus),
+            None => PwlTable::uniform_for(fmt),
         }
-        let n = (1u32 << fmt.frac().div_ceil(2).max(1)).clamp(4, 128);
-        let (plus, head, minus) = default_breakpoints(fmt, n);
+    }
+
+    /// The unfitted table of a format — the starting point of `lns fit-pwl`: `n`
+    /// uniform Δ+ segments and `n` geometric Δ− segments from a quarter log unit,
+    /// `n = clamp(2^⌈frac/2⌉, 4, 128)` (the segment count of the shipped fitted tables),
+    /// each segment with its chord-nearest shift-add slope.
+    pub fn uniform_for(fmt: Format) -> PwlTable {
+        let (plus, head, minus) = default_breakpoints(fmt, default_segments(fmt));
         PwlTable::fit(fmt, &plus, head, &minus)
     }
+}
+
+/// Segments per correction of a format's unfitted table: `clamp(2^⌈frac/2⌉, 4, 128)`.
+pub fn default_segments(fmt: Format) -> u32 {
+    (1u32 << fmt.frac().div_ceil(2).max(1)).clamp(4, 128)
 }
 
 /// Uniform Δ+ and geometric Δ− breakpoints with `n` segments each; also the Δ− head.
