@@ -57,6 +57,23 @@ pub struct LnsTensor {
 }
 
 impl LnsTensor {
+    /// Opens a segment of the device's operation trace (per-layer cost reports) for a
+    /// layer operation `op` on these tensors, labelled e.g. `conv 32×6×14×14, 16×6×5×5`.
+    /// Free when no trace records.
+    pub(crate) fn begin_segment(&self, op: &str, others: &[&LnsTensor]) {
+        self.device.arith().begin_segment(|| {
+            let dims = |t: &LnsTensor| {
+                let s = t.codes.shape();
+                s.iter().map(usize::to_string).collect::<Vec<_>>().join("×")
+            };
+            let all: Vec<String> = std::iter::once(self)
+                .chain(others.iter().copied())
+                .map(dims)
+                .collect();
+            format!("{op} {}", all.join(", "))
+        });
+    }
+
     /// Wraps a code tensor. Its dtype must be the storage integer of the device format.
     pub(crate) fn new(codes: FlexTensor, device: LnsDevice, dtype: FloatDType) -> LnsTensor {
         debug_assert_eq!(codes.dtype(), storage_dtype(device.format().storage()));

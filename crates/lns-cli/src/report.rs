@@ -3,7 +3,9 @@
 //!
 //! The counts are measured: lns-core's kernels add their operation counts (from the
 //! sizes of each call) to the device's counters, read here between the forward pass,
-//! the backward pass and the optimizer update. Energies follow `lns_core::cost`.
+//! the backward pass and the optimizer update, and split per layer operation by the
+//! device's operation trace (`lns_core::trace`): a segment is one matmul, convolution or
+//! pooling plus the elementwise work after it. Energies follow `lns_core::cost`.
 
 use anyhow::{Context, Result, bail};
 use burn::backend::Autodiff;
@@ -13,9 +15,9 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, Optimizer, SgdConfig};
 use burn_lns::{Lns, LnsDevice};
 use clap::Args;
-use lns_core::OpCounts;
 use lns_core::cost::{MacComparison, UnitEnergy, compare_mac, f32_energy_pj, fixed_energy_pj};
 use lns_core::{Arith, DeltaKind, Format};
+use lns_core::{OpCounts, OpSegment};
 use lns_zoo::data::{DatasetSource, ImageBatcher};
 use lns_zoo::models::{InputShape, ModelKind};
 use serde::Serialize;
@@ -44,11 +46,11 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
-/// Counts and energy of one phase of the step.
+/// Counts and energy of one phase of the step, or of one layer operation in it.
 #[derive(Debug, Serialize)]
-pub struct Phase {
-    /// forward, backward or update.
-    pub name: &'static str,
+pub struct Cost {
+    /// The phase (forward, backward, update) or the layer operation with its shapes.
+    pub name: String,
     /// Measured operations.
     pub ops: OpCounts,
     /// Energy on the LNS unit, µJ.
@@ -57,6 +59,17 @@ pub struct Phase {
     pub f32_uj: f64,
     /// The same operations on fixed point of the LNS width, µJ.
     pub fixed_uj: f64,
+}
+
+/// One phase of the step: its total and its layer operations in execution order.
+#[derive(Debug, Serialize)]
+pub struct Phase {
+    /// The phase's total.
+    #[serde(flatten)]
+    pub total: Cost,
+    /// Per layer operation (matmul, convolution, pooling and the elementwise work that
+    /// follows it); the first segment holds what ran before the first one.
+    pub segments: Vec<Cost>,
 }
 
 /// The whole report.
@@ -113,25 +126,32 @@ pub fn cost_report(args: &ReportArgs) -> Result<CostReport> {
     let mut optimizer = SgdConfig::new().init::<B, _>();
     arith.take_op_counts();
 
+    arith.start_trace("input");
     let logits = model.forward(batch.images);
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(logits, batch.targets);
-    let forward = arith.take_op_counts();
+    let forward = (arith.finish_trace(), arith.take_op_counts());
+    arith.start_trace("loss gradient");
     let grads = GradientsParams::from_grads(loss.backward(), &model);
-    let backward = arith.take_op_counts();
+    let backward = (arith.finish_trace(), arith.take_op_counts());
+    arith.start_trace("optimizer");
     let model = optimizer.step(0.01, model, grads);
-    let update = arith.take_op_counts();
+    let update = (arith.finish_trace(), arith.take_op_counts());
     drop(model.valid());
 
     let unit = UnitEnergy::of(arith);
     let bits = device.format().bits();
-    let phase = |name, ops: OpCounts| Phase {
+    let cost = |name: String, ops: OpCounts| Cost {
         name,
         ops,
         lns_uj: unit.energy_pj(&ops) * 1e-6,
         f32_uj: f32_energy_pj(&ops) * 1e-6,
         fixed_uj: fixed_energy_pj(&ops, bits) * 1e-6,
+    };
+    let phase = |name: &str, (segments, total): (Vec<OpSegment>, OpCounts)| Phase {
+        total: cost(name.to_string(), total),
+        segments: segments.into_iter().map(|s| cost(s.label, s.ops)).collect(),
     };
     let macs = [
         (Format::LNS8, DeltaKind::Lut),
@@ -164,25 +184,14 @@ fn to_markdown(r: &CostReport) -> String {
         "One SGD step of {} on {} (batch {}): measured operations\n\n",
         r.model, r.backend, r.batch
     );
-    s += "| phase | MAC | LNS add | int add | compare | convert | LNS µJ | f32 µJ | fixed µJ |\n|---|---|---|---|---|---|---|---|---|\n";
+    s += &cost_header(&["phase"]);
     let mut total = OpCounts::default();
     let (mut l, mut f, mut x) = (0.0, 0.0, 0.0);
     for p in &r.phases {
-        let o = p.ops;
-        s += &format!(
-            "| {} | {} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} |\n",
-            p.name,
-            o.mac,
-            o.lns_add,
-            o.int_add,
-            o.compare,
-            o.convert,
-            p.lns_uj,
-            p.f32_uj,
-            p.fixed_uj
-        );
-        total += o;
-        (l, f, x) = (l + p.lns_uj, f + p.f32_uj, x + p.fixed_uj);
+        let t = &p.total;
+        s += &cost_row(t);
+        total += t.ops;
+        (l, f, x) = (l + t.lns_uj, f + t.f32_uj, x + t.fixed_uj);
     }
     s += &format!(
         "| **total** | {} | {} | {} | {} | {} | {l:.3} | {f:.3} | {x:.3} |\n\nLNS / f32 energy: {:.3}; LNS / fixed point: {:.3}\n\n",
@@ -194,6 +203,14 @@ fn to_markdown(r: &CostReport) -> String {
         l / f,
         l / x
     );
+    s += "Per layer operation (a matmul, convolution or pooling with the elementwise work after it, in execution order):\n\n";
+    s += &cost_header(&["phase", "operation"]);
+    for p in &r.phases {
+        for seg in &p.segments {
+            s += &format!("| {} {}", p.total.name, cost_row(seg));
+        }
+    }
+    s += "\n";
     let u = &r.unit;
     s += &format!(
         "Per operation on this unit (pJ): MAC {:.3}, LNS add {:.3} (Δ {:.3}), int add {:.3}, compare {:.3}, convert {:.3}\n\n",
@@ -212,4 +229,31 @@ fn to_markdown(r: &CostReport) -> String {
         );
     }
     s
+}
+
+/// The header of a cost table whose rows start with the `first` columns.
+fn cost_header(first: &[&str]) -> String {
+    let cols: Vec<&str> = first
+        .iter()
+        .copied()
+        .chain([
+            "MAC",
+            "LNS add",
+            "int add",
+            "compare",
+            "convert",
+            "LNS µJ",
+            "f32 µJ",
+            "fixed µJ",
+        ])
+        .collect();
+    format!("| {} |\n|{}\n", cols.join(" | "), "---|".repeat(cols.len()))
+}
+
+fn cost_row(c: &Cost) -> String {
+    let o = c.ops;
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {:.3} | {:.3} | {:.3} |\n",
+        c.name, o.mac, o.lns_add, o.int_add, o.compare, o.convert, c.lns_uj, c.f32_uj, c.fixed_uj
+    )
 }

@@ -13,7 +13,7 @@ fn lns(args: &[&str]) -> std::process::Output {
 /// two weight gradients (same count) plus the hidden layer's input gradient 8·10·100
 /// (the images need none); the SGD update does no MAC.
 #[test]
-fn cost_report_counts_equal_the_hand_counted_macs_of_an_mlp() {
+fn cost_report_counts_equal_the_hand_counted_macs_of_an_mlp_per_phase_and_per_layer() {
     let out = lns(&[
         "report", "--cost", "--model", "mlp", "--batch", "8", "--json",
     ]);
@@ -31,6 +31,26 @@ fn cost_report_counts_equal_the_hand_counted_macs_of_an_mlp() {
     // The update touches every one of the 79,510 parameters with one multiply and one add.
     assert_eq!(phases[2]["ops"]["int_add"].as_u64(), Some(79_510));
     assert_eq!(phases[2]["ops"]["lns_add"].as_u64(), Some(79_510));
+
+    // Per layer: the forward segments are the two linear layers (each matmul with its
+    // bias and activation; the batch was encoded before the step), and every phase's
+    // segments add up to it.
+    let segments = |i: usize| phases[i]["segments"].as_array().expect("segments").clone();
+    let forward = segments(0);
+    let labels: Vec<&str> = forward.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["matmul 8×784, 784×100", "matmul 8×100, 100×10"]);
+    let seg_mac = |s: &serde_json::Value| s["ops"]["mac"].as_u64().unwrap();
+    assert_eq!(seg_mac(&forward[0]), 8 * 784 * 100);
+    assert_eq!(seg_mac(&forward[1]), 8 * 100 * 10);
+    for (i, phase) in phases.iter().enumerate() {
+        for field in ["mac", "lns_add", "int_add", "compare", "convert"] {
+            let sum: u64 = segments(i)
+                .iter()
+                .map(|s| s["ops"][field].as_u64().unwrap())
+                .sum();
+            assert_eq!(Some(sum), phase["ops"][field].as_u64(), "phase {i} {field}");
+        }
+    }
 }
 
 #[test]

@@ -35,6 +35,7 @@ pub mod format;
 pub mod kernels;
 pub mod reference;
 pub mod tally;
+pub mod trace;
 mod unit;
 pub mod vectors;
 
@@ -44,4 +45,5 @@ pub use delta::{Delta, DeltaFn, DeltaKind, PwlTable};
 pub use error::{LnsError, Result};
 pub use format::{Format, Storage};
 pub use tally::{Counts, OpCounts};
+pub use trace::OpSegment;
 pub use unit::Arith;

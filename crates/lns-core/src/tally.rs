@@ -112,6 +112,21 @@ pub struct OpCounts {
     pub convert: u64,
 }
 
+impl std::ops::Sub for OpCounts {
+    type Output = OpCounts;
+
+    /// Field-wise difference of two running totals (`self` is the later one).
+    fn sub(self, r: OpCounts) -> OpCounts {
+        OpCounts {
+            mac: self.mac - r.mac,
+            lns_add: self.lns_add - r.lns_add,
+            int_add: self.int_add - r.int_add,
+            compare: self.compare - r.compare,
+            convert: self.convert - r.convert,
+        }
+    }
+}
+
 impl std::ops::AddAssign for OpCounts {
     fn add_assign(&mut self, r: OpCounts) {
         self.mac += r.mac;

@@ -9,6 +9,7 @@ use crate::delta::{Delta, DeltaKind, PwlTable};
 use crate::error::{LnsError, Result};
 use crate::format::Format;
 use crate::tally::{Counts, OpCounts, SharedCounts, SharedOpCounts};
+use crate::trace::{OpSegment, OpTrace};
 use crate::{arith, convert};
 
 /// Everything that defines how numbers are computed: shared, immutable, cheap to clone.
@@ -29,6 +30,7 @@ struct Inner {
     conv: ConvUnit,
     counts: SharedCounts,
     ops: SharedOpCounts,
+    trace: OpTrace,
 }
 
 impl Arith {
@@ -107,6 +109,7 @@ impl Arith {
                 conv,
                 counts: SharedCounts::default(),
                 ops: SharedOpCounts::default(),
+                trace: OpTrace::default(),
             }),
         }
     }
@@ -152,7 +155,29 @@ impl Arith {
     }
     /// Returns the operation counts so far and resets them.
     pub fn take_op_counts(&self) -> OpCounts {
-        self.inner.ops.read(true)
+        let taken = self.inner.ops.read(true);
+        self.inner.trace.rebase(taken);
+        taken
+    }
+
+    /// Starts splitting the operation counts into segments (see [`crate::trace`]); the
+    /// first segment, named `label`, holds what is counted before the first
+    /// [`Arith::begin_segment`].
+    pub fn start_trace(&self, label: &str) {
+        self.inner.trace.start(label, self.op_counts());
+    }
+
+    /// Opens a new segment named `label()` if a trace is recording: backends call it
+    /// when a layer operation (matmul, convolution, pooling) starts.
+    pub fn begin_segment(&self, label: impl FnOnce() -> String) {
+        if self.inner.trace.is_recording() {
+            self.inner.trace.begin(label, self.op_counts());
+        }
+    }
+
+    /// Stops the trace and returns its non-empty segments in order.
+    pub fn finish_trace(&self) -> Vec<OpSegment> {
+        self.inner.trace.finish(self.op_counts())
     }
     /// Adds operations performed outside this crate's kernels (e.g. a conversion unit
     /// driven by a backend).

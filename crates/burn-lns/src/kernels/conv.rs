@@ -56,6 +56,8 @@ impl Conv3 {
 /// `x [N, C, D, H, W] ⋆ w [Co, C/groups, kd, kh, kw] (+ bias [Co])`.
 pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv3) -> LnsTensor {
     let w = to_device(w, &x.device);
+    let transposed = p.input_dilation.iter().any(|&d| d > 1);
+    x.begin_segment(if transposed { "conv_transpose" } else { "conv" }, &[&w]);
     let xs = x.shape();
     let ws = w.shape();
     let [n, c, d, h, wd] = [xs[0], xs[1], xs[2], xs[3], xs[4]];

@@ -60,6 +60,7 @@ fn strided<'a, C: Code>(t: &'a FlexTensor, batch: &Shape) -> Strided<'a, C> {
 /// If the inner dimensions differ or the batch dimensions do not broadcast.
 pub(crate) fn matmul(lhs: LnsTensor, rhs: LnsTensor) -> LnsTensor {
     let rhs = to_device(rhs, &lhs.device);
+    lhs.begin_segment("matmul", &[&rhs]);
     let (ls, rs) = (lhs.shape(), rhs.shape());
     let rank = ls.num_dims().max(rs.num_dims());
     assert!(

@@ -136,6 +136,7 @@ pub(crate) fn avg_pool(
     wx: &[AxisWindow],
     include_pad: bool,
 ) -> LnsTensor {
+    x.begin_segment("avg_pool", &[]);
     let s = x.shape();
     let (planes, h, w) = nchw(&s);
     let (oh, ow) = (wy.len(), wx.len());
@@ -194,6 +195,7 @@ pub(crate) fn avg_pool_backward(
     wx: &[AxisWindow],
     include_pad: bool,
 ) -> LnsTensor {
+    grad.begin_segment("avg_pool_backward", &[]);
     let (planes, h, w) = nchw(x_shape);
     let (oh, ow) = (wy.len(), wx.len());
     let arith = grad.device.arith().clone();
@@ -242,6 +244,7 @@ pub(crate) fn max_pool(
     wy: &[AxisWindow],
     wx: &[AxisWindow],
 ) -> (LnsTensor, Vec<i64>) {
+    x.begin_segment("max_pool", &[]);
     let s = x.shape();
     let (planes, h, w) = nchw(&s);
     let (oh, ow) = (wy.len(), wx.len());
@@ -290,6 +293,7 @@ pub(crate) fn max_pool(
 
 /// Gradient of [`max_pool`]: each output gradient added, in output order, at its index.
 pub(crate) fn max_pool_backward(x_shape: &Shape, grad: &LnsTensor, indices: &[i64]) -> LnsTensor {
+    grad.begin_segment("max_pool_backward", &[]);
     let (planes, h, w) = nchw(x_shape);
     let gs = grad.shape();
     let per = gs[2] * gs[3];
