@@ -89,19 +89,21 @@ pub fn run(args: &ErrorsArgs) -> Result<ExitCode> {
 
 fn delta_markdown(rows: &[DeltaRow]) -> String {
     let mut s = String::from(
-        "| format | Δ | Δ+ max ulp | Δ+ mean ulp | Δ− max ulp | Δ− mean ulp | evaluated |\n\
-         |---|---|---|---|---|---|---|\n",
+        "| format | Δ | Δ+ max ulp | Δ+ mean ulp | Δ+ bias ulp | Δ− max ulp | Δ− mean ulp | Δ− bias ulp | evaluated |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let e = &r.error;
         s += &format!(
-            "| {} | {} | {:.3} | {:.4} | {:.3} | {:.4} | {} |\n",
+            "| {} | {} | {:.3} | {:.4} | {:+.4} | {:.3} | {:.4} | {:+.4} | {} |\n",
             r.format,
             r.strategy,
             e.max_plus,
             e.mean_plus,
+            e.bias_plus,
             e.max_minus,
             e.mean_minus,
+            e.bias_minus,
             if e.exhaustive { "all d" } else { "strided" }
         );
     }

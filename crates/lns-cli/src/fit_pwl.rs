@@ -67,8 +67,8 @@ pub fn run(args: &FitPwlArgs) -> Result<ExitCode> {
         report.evaluations,
         report.accepted,
     );
-    println!("| table | Δ+ max | Δ− max | max | Δ+ mean | Δ− mean | mean |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| table | Δ+ max | Δ− max | max | Δ+ mean | Δ− mean | mean | Δ+ bias | Δ− bias |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     if args.segments.is_some() {
         let d = lns_core::fit::evaluate(fmt, &Breakpoints::of(&unfitted))
             .context("the unfitted table does not validate")?;
@@ -105,12 +105,14 @@ pub fn run(args: &FitPwlArgs) -> Result<ExitCode> {
 fn print_row(name: &str, c: &Candidate) {
     let e = &c.score.error;
     println!(
-        "| {name} | {:.3} | {:.3} | {:.3} | {:.4} | {:.4} | {:.4} |",
+        "| {name} | {:.3} | {:.3} | {:.3} | {:.4} | {:.4} | {:.4} | {:+.4} | {:+.4} |",
         e.max_plus,
         e.max_minus,
         c.score.max(),
         e.mean_plus,
         e.mean_minus,
-        c.score.mean()
+        c.score.mean(),
+        e.bias_plus,
+        e.bias_minus
     );
 }
