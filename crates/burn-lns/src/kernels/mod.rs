@@ -3,6 +3,7 @@
 //! (documented per kernel), so results do not depend on threads or SIMD level.
 
 pub(crate) mod conv;
+pub(crate) mod deform;
 pub(crate) mod matmul;
 pub(crate) mod pool;
 pub(crate) mod resample;

@@ -1,4 +1,5 @@
-//! `ModuleOps` for [`Lns`]: convolutions, pools, resampling, attention, FFT.
+//! `ModuleOps` for [`Lns`]: convolutions (also deformable), pools, resampling,
+//! attention, FFT.
 //!
 //! Burn's defaults (linear, embedding, conv backward passes through transposed
 //! convolutions, 1-D through 2-D, unfold, layer norm, CTC) are kept: they are built
@@ -16,7 +17,7 @@ use burn_std::Shape;
 
 use crate::backend::Lns;
 use crate::kernels::conv::{Conv3, conv3, reshape, transpose_weight};
-use crate::kernels::{self, pool, resample};
+use crate::kernels::{self, deform, pool, resample};
 use crate::tensor::{LnsPlainTensor, LnsTensor, flex_from_vec};
 
 /// Pads a spatial array of rank `N ≤ 3` to 3 dimensions with `fill` in front.
@@ -141,32 +142,35 @@ impl ModuleOps<Lns> for Lns {
     }
 
     fn deform_conv2d(
-        _x: FloatTensor<Lns>,
-        _offset: FloatTensor<Lns>,
-        _weight: FloatTensor<Lns>,
-        _mask: Option<FloatTensor<Lns>>,
-        _bias: Option<FloatTensor<Lns>>,
-        _options: DeformConvOptions<2>,
+        x: FloatTensor<Lns>,
+        offset: FloatTensor<Lns>,
+        weight: FloatTensor<Lns>,
+        mask: Option<FloatTensor<Lns>>,
+        bias: Option<FloatTensor<Lns>>,
+        options: DeformConvOptions<2>,
     ) -> FloatTensor<Lns> {
-        unsupported(
-            "deform_conv2d",
-            "deformable convolution (bilinear sampling at learned offsets) has no LNS kernel yet",
-        )
+        deform::deform_conv2d(x, offset, weight, mask, bias, &options)
     }
 
     fn deform_conv2d_backward(
-        _x: FloatTensor<Lns>,
-        _offset: FloatTensor<Lns>,
-        _weight: FloatTensor<Lns>,
-        _mask: Option<FloatTensor<Lns>>,
-        _bias: Option<FloatTensor<Lns>>,
-        _output_grad: FloatTensor<Lns>,
-        _options: DeformConvOptions<2>,
+        x: FloatTensor<Lns>,
+        offset: FloatTensor<Lns>,
+        weight: FloatTensor<Lns>,
+        mask: Option<FloatTensor<Lns>>,
+        bias: Option<FloatTensor<Lns>>,
+        output_grad: FloatTensor<Lns>,
+        options: DeformConvOptions<2>,
     ) -> DeformConv2dBackward<Lns> {
-        unsupported(
-            "deform_conv2d_backward",
-            "deformable convolution has no LNS kernel yet",
-        )
+        let g = deform::deform_conv2d_backward(
+            x,
+            offset,
+            weight,
+            mask,
+            bias.is_some(),
+            output_grad,
+            &options,
+        );
+        DeformConv2dBackward::new(g.x, g.offset, g.weight, g.mask, g.bias)
     }
 
     fn conv3d(

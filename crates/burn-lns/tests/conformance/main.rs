@@ -6,6 +6,7 @@
 mod backward;
 mod bit_true;
 mod common;
+mod deform;
 mod edges;
 mod float;
 mod int_bool;

@@ -208,23 +208,3 @@ cases! {
         vec![o("silu", act::silu(x.clone())), o("mish", act::mish(x.clone())), o("softplus", act::softplus(x, 1.0))]
     };
 }
-
-/// `deform_conv2d` has no LNS kernel yet (docs/ops.md); it must fail loudly, naming the
-/// op, instead of returning garbage.
-#[test]
-#[should_panic(expected = "deform_conv2d")]
-fn deform_conv2d_panics_naming_the_op() {
-    use burn_lns::{Lns, LnsDevice};
-    let d = LnsDevice::lns16();
-    let x = Tensor::<Lns, 4>::ones([1, 1, 3, 3], &d);
-    let offset = Tensor::<Lns, 4>::zeros([1, 2 * 2 * 2, 2, 2], &d);
-    let w = Tensor::<Lns, 4>::ones([1, 1, 2, 2], &d);
-    let _ = m::deform_conv2d(
-        x,
-        offset,
-        w,
-        None,
-        None,
-        burn::tensor::ops::DeformConvOptions::new([1, 1], [0, 0], [1, 1], 1, 1),
-    );
-}
