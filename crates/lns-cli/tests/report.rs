@@ -37,7 +37,10 @@ fn cost_report_counts_equal_the_hand_counted_macs_of_an_mlp_per_phase_and_per_la
     // segments add up to it.
     let segments = |i: usize| phases[i]["segments"].as_array().expect("segments").clone();
     let forward = segments(0);
-    let labels: Vec<&str> = forward.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = forward
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(labels, ["matmul 8×784, 784×100", "matmul 8×100, 100×10"]);
     let seg_mac = |s: &serde_json::Value| s["ops"]["mac"].as_u64().unwrap();
     assert_eq!(seg_mac(&forward[0]), 8 * 784 * 100);

@@ -1,4 +1,8 @@
-//! Choosing an optimizer by name: SGD with momentum or Adam.
+//! Choosing an optimizer by name: SGD with momentum, Adam or Madam.
+
+mod madam;
+
+pub use madam::{Madam, MadamState};
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,12 +14,13 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{
     Adam, AdamConfig, GradientsParams, MultiGradientsParams, Optimizer, Sgd, SgdConfig,
 };
+use burn::tensor::Device;
 use burn::tensor::backend::AutodiffBackend;
 
 /// An optimizer and its hyper-parameters (the learning rate is given per step).
 ///
 /// Strings: `sgd[:MOMENTUM[:WEIGHT_DECAY]]` (momentum defaults to 0.9, weight
-/// decay to 0) and `adam[:WEIGHT_DECAY]`.
+/// decay to 0), `adam[:WEIGHT_DECAY]` and `madam[:BETA]` (beta defaults to 0.999).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum OptimizerSpec {
     /// Stochastic gradient descent with heavy-ball momentum (no dampening, as in
@@ -31,6 +36,12 @@ pub enum OptimizerSpec {
         /// L2 penalty added to the gradient.
         weight_decay: f64,
     },
+    /// LNS-Madam's multiplicative update ([`Madam`]); use a learning rate of
+    /// `2^−frac` of the training format (e.g. 2^−6 = 0.015625 on 12:6).
+    Madam {
+        /// Decay of the running mean of `g²`.
+        beta: f64,
+    },
 }
 
 impl OptimizerSpec {
@@ -40,8 +51,19 @@ impl OptimizerSpec {
         weight_decay: 0.0,
     };
 
-    /// Creates the optimizer for models of type `M`.
+    /// Creates the optimizer for models of type `M`; optimizer state lives on each
+    /// parameter's device.
     pub fn init<B: AutodiffBackend, M: AutodiffModule<B>>(&self) -> AnyOptimizer<M, B> {
+        self.init_with_state_device(None)
+    }
+
+    /// Creates the optimizer for models of type `M`, computing Madam's state on
+    /// `state_device` when given (e.g. a wide LNS configuration; see [`Madam`]). SGD and
+    /// Adam ignore it.
+    pub fn init_with_state_device<B: AutodiffBackend, M: AutodiffModule<B>>(
+        &self,
+        state_device: Option<Device<B::InnerBackend>>,
+    ) -> AnyOptimizer<M, B> {
         // Burn stores the penalty as f32.
         let decay = |weight_decay: f64| {
             (weight_decay != 0.0).then(|| WeightDecayConfig::new(weight_decay as f32))
@@ -68,6 +90,7 @@ impl OptimizerSpec {
                     .with_weight_decay(decay(weight_decay))
                     .init(),
             ),
+            Self::Madam { beta } => AnyOptimizer::Madam(Madam::new(beta, state_device).init()),
         }
     }
 }
@@ -96,8 +119,11 @@ impl FromStr for OptimizerSpec {
             }),
             ("adam", []) => Ok(Self::Adam { weight_decay: 0.0 }),
             ("adam", &[weight_decay]) => Ok(Self::Adam { weight_decay }),
+            ("madam", []) => Ok(Self::Madam { beta: 0.999 }),
+            ("madam", &[beta]) if (0.0..1.0).contains(&beta) => Ok(Self::Madam { beta }),
             _ => Err(format!(
-                "bad optimizer {input:?} (sgd[:MOMENTUM[:WEIGHT_DECAY]], adam[:WEIGHT_DECAY])"
+                "bad optimizer {input:?} (sgd[:MOMENTUM[:WEIGHT_DECAY]], adam[:WEIGHT_DECAY], \
+                 madam[:BETA] with 0 <= BETA < 1)"
             )),
         }
     }
@@ -112,6 +138,7 @@ impl fmt::Display for OptimizerSpec {
                 weight_decay,
             } => write!(f, "sgd:{momentum}:{weight_decay}"),
             Self::Adam { weight_decay } => write!(f, "adam:{weight_decay}"),
+            Self::Madam { beta } => write!(f, "madam:{beta}"),
         }
     }
 }
@@ -123,20 +150,32 @@ pub enum AnyOptimizer<M: AutodiffModule<B>, B: AutodiffBackend> {
     Sgd(OptimizerAdaptor<Sgd<B::InnerBackend>, M, B>),
     /// Adam.
     Adam(OptimizerAdaptor<Adam, M, B>),
+    /// Madam.
+    Madam(OptimizerAdaptor<Madam<B::InnerBackend>, M, B>),
 }
 
 type SgdRecord<M, B> =
     <OptimizerAdaptor<Sgd<<B as AutodiffBackend>::InnerBackend>, M, B> as Optimizer<M, B>>::Record;
 type AdamRecord<M, B> = <OptimizerAdaptor<Adam, M, B> as Optimizer<M, B>>::Record;
+type MadamRecord<M, B> = <OptimizerAdaptor<
+    Madam<<B as AutodiffBackend>::InnerBackend>,
+    M,
+    B,
+> as Optimizer<M, B>>::Record;
 
 impl<M: AutodiffModule<B>, B: AutodiffBackend> Optimizer<M, B> for AnyOptimizer<M, B> {
-    /// The state of whichever optimizer this is; the other is `None`.
-    type Record = (Option<SgdRecord<M, B>>, Option<AdamRecord<M, B>>);
+    /// The state of whichever optimizer this is; the others are `None`.
+    type Record = (
+        Option<SgdRecord<M, B>>,
+        Option<AdamRecord<M, B>>,
+        Option<MadamRecord<M, B>>,
+    );
 
     fn step(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
         match self {
             Self::Sgd(optim) => optim.step(lr, module, grads),
             Self::Adam(optim) => optim.step(lr, module, grads),
+            Self::Madam(optim) => optim.step(lr, module, grads),
         }
     }
 
@@ -144,13 +183,15 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> Optimizer<M, B> for AnyOptimizer<
         match self {
             Self::Sgd(optim) => optim.step_multi(lr, module, grads),
             Self::Adam(optim) => optim.step_multi(lr, module, grads),
+            Self::Madam(optim) => optim.step_multi(lr, module, grads),
         }
     }
 
     fn to_record(&self) -> Self::Record {
         match self {
-            Self::Sgd(optim) => (Some(optim.to_record()), None),
-            Self::Adam(optim) => (None, Some(optim.to_record())),
+            Self::Sgd(optim) => (Some(optim.to_record()), None, None),
+            Self::Adam(optim) => (None, Some(optim.to_record()), None),
+            Self::Madam(optim) => (None, None, Some(optim.to_record())),
         }
     }
 
@@ -158,8 +199,11 @@ impl<M: AutodiffModule<B>, B: AutodiffBackend> Optimizer<M, B> for AnyOptimizer<
     /// If the record is another optimizer's.
     fn load_record(self, record: Self::Record) -> Self {
         match (self, record) {
-            (Self::Sgd(optim), (Some(state), None)) => Self::Sgd(optim.load_record(state)),
-            (Self::Adam(optim), (None, Some(state))) => Self::Adam(optim.load_record(state)),
+            (Self::Sgd(optim), (Some(state), None, None)) => Self::Sgd(optim.load_record(state)),
+            (Self::Adam(optim), (None, Some(state), None)) => Self::Adam(optim.load_record(state)),
+            (Self::Madam(optim), (None, None, Some(state))) => {
+                Self::Madam(optim.load_record(state))
+            }
             _ => panic!("optimizer record belongs to another optimizer"),
         }
     }

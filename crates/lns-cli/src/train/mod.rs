@@ -17,7 +17,7 @@ use burn::backend::flex::FlexDevice;
 use burn::backend::ndarray::NdArrayDevice;
 use burn::backend::{Autodiff, Flex, NdArray};
 use burn::tensor::backend::Backend;
-use burn_lns::Lns;
+use burn_lns::{Lns, LnsDevice};
 use clap::Args;
 use lns_zoo::data::{DatasetSource, DatasetSplits};
 use lns_zoo::models::{InputShape, Model, ModelKind};
@@ -45,7 +45,9 @@ pub struct CommonArgs {
     /// Learning rate.
     #[arg(long, default_value_t = 0.03)]
     pub lr: f64,
-    /// Optimizer: `sgd[:MOMENTUM[:WEIGHT_DECAY]]` or `adam[:WEIGHT_DECAY]`.
+    /// Optimizer: `sgd[:MOMENTUM[:WEIGHT_DECAY]]`, `adam[:WEIGHT_DECAY]` or `madam[:BETA]`
+    /// (LNS-Madam's multiplicative update; use `--lr` = 2^-FRAC of the LNS format, its
+    /// state is computed in 32:23 on LNS backends).
     #[arg(long, default_value = "sgd:0.9")]
     pub optimizer: OptimizerSpec,
     /// Seed of the initial weights and of the data order.
@@ -122,11 +124,17 @@ pub fn run_train(args: &TrainArgs) -> Result<ExitCode> {
 /// As [`run::run`].
 pub fn train_on(spec: &BackendSpec, setup: &RunSetup<'_>) -> Result<RunOutcome> {
     match spec {
+        // Madam's state needs more range and precision than a narrow training format:
+        // on LNS it is computed in 32:23 (see lns_zoo::optim::Madam).
         BackendSpec::Lns(device) => {
-            run::run::<Autodiff<Lns>>(setup, device, || Some(device.take_counts()))
+            run::run::<Autodiff<Lns>>(setup, device, Some(LnsDevice::lns32_ref()), || {
+                Some(device.take_counts())
+            })
         }
-        BackendSpec::Flex => run::run::<Autodiff<Flex>>(setup, &FlexDevice, || None),
-        BackendSpec::NdArray => run::run::<Autodiff<NdArray>>(setup, &NdArrayDevice::Cpu, || None),
+        BackendSpec::Flex => run::run::<Autodiff<Flex>>(setup, &FlexDevice, None, || None),
+        BackendSpec::NdArray => {
+            run::run::<Autodiff<NdArray>>(setup, &NdArrayDevice::Cpu, None, || None)
+        }
     }
 }
 

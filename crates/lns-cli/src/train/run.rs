@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use burn::backend::Flex;
 use burn::module::AutodiffModule;
+use burn::tensor::Device;
 use burn::tensor::backend::AutodiffBackend;
 use burn_lns::Counts;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -99,14 +100,16 @@ pub struct RunOutcome {
 
 /// Trains `setup.kind` on backend `B` (on `device`) and evaluates after every epoch.
 ///
-/// `counts` returns the LNS exception counts since its previous call (`None` on
-/// backends without them).
+/// `optimizer_state` is where Madam computes its state (`None`: on the parameters'
+/// device); `counts` returns the LNS exception counts since its previous call (`None`
+/// on backends without them).
 ///
 /// # Errors
 /// A model that does not fit the data, a checkpoint that cannot be written or read.
 pub fn run<B: AutodiffBackend>(
     setup: &RunSetup<'_>,
     device: &B::Device,
+    optimizer_state: Option<Device<B::InnerBackend>>,
     counts: impl Fn() -> Option<Counts>,
 ) -> Result<RunOutcome> {
     B::seed(device, setup.seed);
@@ -114,7 +117,9 @@ pub fn run<B: AutodiffBackend>(
     let fresh = setup.kind.init::<B>(shape, device)?;
     let mut model = copy_parameters::<Flex, B, _, _>(setup.init, fresh, device)
         .context("copying the initial weights")?;
-    let mut optimizer = setup.optimizer.init::<B, Model<B>>();
+    let mut optimizer = setup
+        .optimizer
+        .init_with_state_device::<B, Model<B>>(optimizer_state);
 
     let mut records = Vec::new();
     let mut resumed_from = 0;

@@ -171,3 +171,72 @@ fn lenet_trains_on_12_bit_pwl_with_a_16_bit_accumulator() {
     let after = eval(&model);
     assert!(after < 0.95 * before, "loss {before} -> {after}");
 }
+
+/// LNS-Madam on a 12:6 weight device with its state in 32:23: with lr = 2^−6 every
+/// update multiplies a weight by an exact power 2^(k/64), i.e. moves its log by whole
+/// code steps k ∈ [−10, 10]; at the first step k = −sign g · sign w.
+#[test]
+fn madam_on_12_bit_lns_moves_each_weight_log_by_whole_code_steps() {
+    use burn::optim::SimpleOptimizer;
+    use burn::tensor::Tensor;
+    use lns_zoo::optim::Madam;
+
+    let device: LnsDevice = "12:6:pwl".parse().unwrap();
+    let w0 = [0.5f32, -0.3, 0.02, 1.7, -0.9, 0.11];
+    let g = [0.2f32, 0.05, -0.4, 1e-3, -0.7, 0.0];
+    let madam = Madam::<Lns>::new(0.999, Some(LnsDevice::lns32_ref()));
+    let mut w = Tensor::<Lns, 1>::from_floats(w0, &device);
+    let grad = Tensor::<Lns, 1>::from_floats(g, &device);
+    let mut state = None;
+    for step in 0..3 {
+        let before: Vec<f32> = w.clone().into_data().to_vec().unwrap();
+        let (next, s) = madam.step(1.0 / 64.0, w, grad.clone(), state);
+        assert_eq!(next.device(), device, "the weights stay on their device");
+        let after: Vec<f32> = next.clone().into_data().to_vec().unwrap();
+        for i in 0..w0.len() {
+            let k = (after[i].abs() as f64).log2() * 64.0 - (before[i].abs() as f64).log2() * 64.0;
+            assert!(
+                (k - k.round()).abs() < 1e-3,
+                "step {step} weight {i}: {k} code steps"
+            );
+            assert!(k.abs() <= 10.0 && after[i].signum() == before[i].signum());
+            let expected = -(g[i].signum() * w0[i].signum()) as f64 * f64::from(g[i] != 0.0);
+            if step == 0 {
+                assert_eq!(k.round(), expected, "weight {i}");
+            }
+        }
+        (w, state) = (next, s);
+    }
+}
+
+/// LeNet-5 on 12-bit PWL operands trained with Madam (state in 32:23): the loss
+/// decreases, where each update is a whole number of 12:6 code steps.
+#[test]
+fn lenet_trains_on_12_bit_pwl_with_madam() {
+    type B = Autodiff<Lns>;
+    let device: LnsDevice = "12:6:pwl:acc=16:10".parse().unwrap();
+    let data = fashion_mnist_subset().unwrap();
+    let train = data.train.select(&(0..256).collect::<Vec<_>>());
+    let batcher = ImageBatcher::new(train.dims(), Normalization::fashion_mnist());
+    let mut model = "lenet"
+        .parse::<ModelKind>()
+        .unwrap()
+        .init::<B>(InputShape::from(&train), &device)
+        .unwrap();
+    let eval = |m: &lns_zoo::models::Model<B>| {
+        evaluate(
+            &m.valid(),
+            EpochBatches::new(&train, &batcher, 256, &device),
+        )
+        .loss
+    };
+    let before = eval(&model);
+    let mut optimizer =
+        OptimizerSpec::Madam { beta: 0.999 }.init_with_state_device(Some(LnsDevice::lns32_ref()));
+    for epoch in 0..2 {
+        let batches = EpochBatches::new(&train, &batcher, 32, &device).shuffled(5, epoch);
+        model = train_epoch(model, &mut optimizer, batches, 1.0 / 64.0, |_| {}).0;
+    }
+    let after = eval(&model);
+    assert!(after < 0.95 * before, "loss {before} -> {after}");
+}

@@ -1,11 +1,13 @@
 use burn::backend::Autodiff;
 use burn::module::Module;
 use burn::optim::Optimizer;
+use burn::optim::SimpleOptimizer;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
+use burn::tensor::Tensor;
 use lns_zoo::data::fashion_mnist::fashion_mnist_subset;
 use lns_zoo::data::{EpochBatches, ImageBatcher, Normalization};
 use lns_zoo::models::{InputShape, Model, ModelKind};
-use lns_zoo::optim::{AnyOptimizer, OptimizerSpec};
+use lns_zoo::optim::{AnyOptimizer, Madam, OptimizerSpec};
 use lns_zoo::train::train_epoch;
 
 use crate::common::TestBackend;
@@ -32,12 +34,22 @@ fn optimizer_specs_parse_and_print_back() {
         ),
         ("adam", OptimizerSpec::Adam { weight_decay: 0.0 }),
         ("adam:0.01", OptimizerSpec::Adam { weight_decay: 0.01 }),
+        ("madam", OptimizerSpec::Madam { beta: 0.999 }),
+        ("madam:0.99", OptimizerSpec::Madam { beta: 0.99 }),
     ];
     for (text, spec) in cases {
         assert_eq!(text.parse::<OptimizerSpec>().unwrap(), spec, "{text}");
         assert_eq!(spec.to_string().parse::<OptimizerSpec>().unwrap(), spec);
     }
-    for bad in ["", "rmsprop", "sgd:x", "sgd:0.9:0:1", "adam:0.1:0.2"] {
+    for bad in [
+        "",
+        "rmsprop",
+        "sgd:x",
+        "sgd:0.9:0:1",
+        "adam:0.1:0.2",
+        "madam:1",
+        "madam:0.9:0.1",
+    ] {
         assert!(bad.parse::<OptimizerSpec>().is_err(), "{bad:?} accepted");
     }
 }
@@ -91,4 +103,47 @@ fn loading_an_sgd_record_into_adam_panics() {
     let sgd: AnyOptimizer<Model<Train>, Train> = OptimizerSpec::SGD_MOMENTUM.init();
     let adam: AnyOptimizer<Model<Train>, Train> = OptimizerSpec::Adam { weight_decay: 0.0 }.init();
     let _ = adam.load_record(sgd.to_record());
+}
+
+fn floats<const D: usize>(t: Tensor<TestBackend, D>) -> Vec<f32> {
+    t.into_data().to_vec::<f32>().unwrap()
+}
+
+fn assert_close(got: &[f32], want: &[f64]) {
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (*g as f64 - w).abs() < 1e-5 * w.abs().max(1.0),
+            "{got:?} vs {want:?}"
+        );
+    }
+}
+
+/// At every step of a constant gradient the bias-corrected second moment is exactly
+/// g², so ĝ = sign g and each weight is multiplied by 2^(−lr · sign g · sign w); a zero
+/// gradient leaves its weight alone.
+#[test]
+fn madam_multiplies_each_weight_by_two_to_the_minus_lr_times_its_gradient_sign() {
+    let device = Default::default();
+    let w0 = [0.5, -0.25, 1.0, 2.0, 0.75];
+    let g = Tensor::<TestBackend, 1>::from_floats([0.3, 0.3, -0.01, 0.0, 1e-3], &device);
+    let madam = Madam::<TestBackend>::new(0.999, None);
+    let (w1, state) = madam.step(0.5, Tensor::from_floats(w0, &device), g.clone(), None);
+    let s = 2f64.sqrt();
+    let want1 = [0.5 / s, -0.25 * s, 1.0 * s, 2.0, 0.75 / s];
+    assert_close(&floats(w1.clone()), &want1);
+    let (w2, state) = madam.step(0.5, w1, g, state);
+    assert_close(&floats(w2), &[0.25, -0.5, 2.0, 2.0, 0.375]);
+    assert_eq!(state.unwrap().time, 2);
+}
+
+/// Weights are kept within three times the RMS of the weights at the first step.
+#[test]
+fn madam_clamps_weights_to_three_times_their_initial_rms() {
+    let device = Default::default();
+    let w = Tensor::<TestBackend, 1>::from_floats([0.1, 0.1, 0.1, 10.0], &device);
+    let g = Tensor::<TestBackend, 1>::from_floats([0.0, 0.0, 0.0, -1.0], &device);
+    let (w1, _) = Madam::<TestBackend>::new(0.999, None).step(1.0, w, g, None);
+    let bound = 3.0 * ((0.03 + 100.0) / 4.0f64).sqrt();
+    assert_close(&floats(w1), &[0.1, 0.1, 0.1, bound]);
 }
