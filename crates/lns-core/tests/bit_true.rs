@@ -185,6 +185,119 @@ fn gemm_with_a_zero_rich_right_operand_is_bit_identical() {
     }
 }
 
+/// `A·B` with each operand given row-major or as a transposed (column-major) view,
+/// as codes of the unit's storage type.
+fn gemm_views<C: CodeStorage>(
+    unit: &Arith,
+    a: &[i32],
+    b: &[i32],
+    (m, k, n): (usize, usize, usize),
+    (a_t, b_t): (bool, bool),
+    exec: Exec,
+) -> (Vec<i32>, Counts) {
+    // A transposed view reads the same matrix from its transpose's row-major codes.
+    let transpose = |x: &[i32], rows: usize, cols: usize| -> Vec<C> {
+        (0..cols * rows)
+            .map(|t| C::narrow(x[(t % rows) * cols + t / rows]))
+            .collect()
+    };
+    let narrow = |x: &[i32]| -> Vec<C> { x.iter().map(|&c| C::narrow(c)).collect() };
+    let a_codes = if a_t { transpose(a, m, k) } else { narrow(a) };
+    let b_codes = if b_t { transpose(b, k, n) } else { narrow(b) };
+    let av = if a_t {
+        MatRef::row_major(&a_codes, k, m).t()
+    } else {
+        MatRef::row_major(&a_codes, m, k)
+    };
+    let bv = if b_t {
+        MatRef::row_major(&b_codes, n, k).t()
+    } else {
+        MatRef::row_major(&b_codes, k, n)
+    };
+    let mut out = vec![C::default(); m * n];
+    unit.take_counts();
+    kernels::gemm(unit, av, bv, &mut out, exec).expect("shapes agree");
+    (out.iter().map(|c| c.widen()).collect(), unit.take_counts())
+}
+
+fn gemm_views_any(
+    unit: &Arith,
+    a: &[i32],
+    b: &[i32],
+    shape: (usize, usize, usize),
+    views: (bool, bool),
+    exec: Exec,
+) -> (Vec<i32>, Counts) {
+    match unit.format().storage() {
+        lns_core::Storage::I8 => gemm_views::<i8>(unit, a, b, shape, views, exec),
+        lns_core::Storage::I16 => gemm_views::<i16>(unit, a, b, shape, views, exec),
+        lns_core::Storage::I32 => gemm_views::<i32>(unit, a, b, shape, views, exec),
+    }
+}
+
+/// Every operand layout (row-major or transposed view, which the lane kernels read in
+/// place or copy per task), either operand zero-rich (which flips the product to
+/// Cᵀ = Bᵀ·Aᵀ), a long k whose strided A is copied a few rows at a time, on every SIMD
+/// level, in sequence and on 1 and 2 threads.
+#[test]
+fn gemm_is_bit_identical_for_every_operand_layout() {
+    let mut rng = SplitMix64(17);
+    let mut shapes = vec![(1, 3, 1), (6, 21, 35), (19, 33, 16), (37, 9, 2)];
+    // 20:12 codes are stored as i32: 4·k bytes per row of A, over the per-task budget
+    // for a copy of a strided A's rows, so that even a sequential product splits.
+    shapes.push((9, 70_000, 17));
+    for unit in units() {
+        let fmt = unit.format();
+        for &(m, k, n) in &shapes {
+            if k > 1000 && fmt.bits() != 20 {
+                continue;
+            }
+            let zero_every = |x: Vec<i32>, rng: &mut SplitMix64| -> Vec<i32> {
+                x.into_iter()
+                    .map(|c| {
+                        if !rng.next_u64().is_multiple_of(3) {
+                            fmt.zero()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            };
+            let dense_a = random_codes(fmt, m * k, &mut rng);
+            let dense_b = random_codes(fmt, k * n, &mut rng);
+            let sparse_a = zero_every(dense_a.clone(), &mut rng);
+            let sparse_b = zero_every(dense_b.clone(), &mut rng);
+            for (a, b) in [
+                (&dense_a, &dense_b),
+                (&sparse_a, &dense_b),
+                (&dense_a, &sparse_b),
+            ] {
+                for views in [(false, false), (true, false), (false, true), (true, true)] {
+                    let shape = (m, k, n);
+                    let want = gemm_views_any(&unit, a, b, shape, views, Exec::REFERENCE);
+                    for level in SimdLevel::available() {
+                        for (threads, parallel) in [(1, false), (1, true), (2, true)] {
+                            let exec = Exec {
+                                simd: level,
+                                parallel,
+                            };
+                            let got = pool(threads)
+                                .install(|| gemm_views_any(&unit, a, b, shape, views, exec));
+                            assert_eq!(
+                                got,
+                                want,
+                                "{fmt} {:?} {m}×{k}×{n} views={views:?} {level:?} \
+                                 threads={threads} parallel={parallel}",
+                                unit.delta().kind()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn gemm_reference_equals_the_scalar_dot_of_each_row_and_column() {
     let unit = Arith::new(Format::LNS16, DeltaKind::Lut);

@@ -11,10 +11,10 @@ use burn_backend::ops::IntTensorOps;
 use burn_flex::Flex;
 use burn_std::Shape;
 use lns_core::CodeStorage;
-use lns_core::kernels::{BinaryOp, Exec, MatRef, gemm};
+use lns_core::kernels::{BinaryOp, Exec, MatRef, binary_scalar, gemm};
 use rayon::prelude::*;
 
-use super::{binary, to_device};
+use super::to_device;
 use crate::tensor::{LnsTensor, contiguous, flex_from_vec, with_storage};
 
 /// A 3-D convolution problem (1-D and 2-D ones use depth/height 1).
@@ -75,6 +75,7 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
     let dev_exec = x.device.exec();
     let fmt = x.format();
     let out_shape = Shape::from(vec![n, co, od, oh, ow]);
+    let bias = bias.map(|b| to_device(b, &x.device));
     let flex = with_storage!(fmt.storage(), C => {
         let xv = contiguous::<C>(&x.codes);
         let wv = contiguous::<C>(&w.codes);
@@ -128,16 +129,20 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                 out.chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, dev_exec));
             }
         }
+        if let Some(b) = &bias {
+            // One LNS addition per output, `y + bias[c]`, in place plane by plane (the
+            // same operation as the broadcast `binary` add, without materializing the
+            // broadcast bias or a second output).
+            let bias_codes = b.codes();
+            out.par_chunks_mut(positions.max(1)).enumerate().for_each(|(pi, plane)| {
+                let y = plane.to_vec();
+                binary_scalar(&arith, BinaryOp::Add, &y, bias_codes[pi % co], plane)
+                    .expect("lengths agree by construction");
+            });
+        }
         flex_from_vec(out, out_shape)
     });
-    let y = x.with_codes(flex);
-    match bias {
-        Some(b) => {
-            let b = b.with_codes(b.codes.clone().reshape(Shape::from(vec![1, co, 1, 1, 1])));
-            binary(y, b, BinaryOp::Add)
-        }
-        None => y,
-    }
+    x.with_codes(flex)
 }
 
 /// A transposed-convolution weight `[C_in, C_out/g, k…]` as the equivalent convolution

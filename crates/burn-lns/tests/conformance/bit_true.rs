@@ -1,10 +1,10 @@
-//! Bit-true at the backend level: matmul, conv2d, sum/mean and softmax give identical
-//! codes on 1 and 2 rayon threads and on every SIMD level this CPU runs (forced with
-//! the device's `:simd=` setting), for 8-, 16- and 32-bit presets.
+//! Bit-true at the backend level: matmul, conv2d, conv_transpose2d, sum/mean and
+//! softmax give identical codes on 1 and 2 rayon threads and on every SIMD level this
+//! CPU runs (forced with the device's `:simd=` setting), for 8-, 16- and 32-bit presets.
 
-use burn::tensor::activation::softmax;
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::activation::{relu, softmax};
+use burn::tensor::module::{conv_transpose2d, conv2d};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Tensor, TensorData};
 use burn_lns::{Lns, LnsDevice};
 use lns_core::kernels::SimdLevel;
@@ -53,7 +53,26 @@ fn ops(device: &LnsDevice) -> Vec<(&'static str, Vec<i32>)> {
         ),
         (
             "conv2d_one_image",
-            codes(conv2d(x.slice([0..1, 0..6, 0..9, 0..8]), w, bias, opts)),
+            codes(conv2d(
+                x.clone().slice([0..1, 0..6, 0..9, 0..8]),
+                w.clone(),
+                bias.clone(),
+                opts.clone(),
+            )),
+        ),
+        // ReLU zeros make the im2col operand the broadcast one (Cᵀ = Bᵀ·Aᵀ).
+        (
+            "conv2d_relu_input",
+            codes(conv2d(relu(x.clone()), w.clone(), bias.clone(), opts)),
+        ),
+        (
+            "conv_transpose2d",
+            codes(conv_transpose2d(
+                x,
+                input([6, 5, 3, 2], 9, device).mul_scalar(0.3),
+                Some(input([10], 10, device)),
+                ConvTransposeOptions::new([2, 1], [1, 0], [1, 0], [1, 1], 2),
+            )),
         ),
         ("sum", codes(long.clone().sum())),
         ("sum_dim", codes(long.clone().sum_dim(1))),

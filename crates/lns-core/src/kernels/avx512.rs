@@ -1,9 +1,11 @@
 //! The MAC lane engine in AVX-512 registers: [`super::lanes::mac`] instruction for
 //! instruction, 16 lanes per register, one `vpgatherdd` for Δ.
 
+use std::any::TypeId;
 use std::arch::x86_64::*;
 
 use super::lanes::{LANES, LaneCounts, LaneEngine, MacParams};
+use crate::code::CodeStorage;
 
 /// Sixteen accumulators in one `zmm` register.
 pub struct Avx512Lanes;
@@ -12,6 +14,7 @@ impl LaneEngine for Avx512Lanes {
     type Acc = __m512i;
     /// Saturation and flush counters.
     type Counters = (__m512i, __m512i);
+    type B = __m512i;
 
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters) {
         // SAFETY: only reached from code that checked AVX-512F support.
@@ -24,12 +27,19 @@ impl LaneEngine for Avx512Lanes {
     }
 
     #[inline(always)]
+    unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> Self::B {
+        // SAFETY: AVX-512F present (caller's contract); each branch reads exactly the
+        // `LANES` codes of `b`, whose type it has identified.
+        unsafe { load(b) }
+    }
+
+    #[inline(always)]
     unsafe fn step(
         p: &MacParams,
         tab: &[i32],
         acc: &mut Self::Acc,
         a: i32,
-        b: &[i32; LANES],
+        b: &Self::B,
         c: &mut Self::Counters,
     ) {
         // SAFETY: forwarded contract (AVX-512F present, `tab` long enough).
@@ -55,6 +65,27 @@ impl LaneEngine for Avx512Lanes {
     }
 }
 
+/// Sign-extends 16 stored codes into one register (`vpmovsx` from memory).
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> __m512i {
+    let ptr = b.as_ptr();
+    // SAFETY: `b` holds 16 codes of the type each branch has identified, i.e. 16, 32 or
+    // 64 bytes; AVX-512F is enabled on this function.
+    unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i16>() {
+            _mm512_cvtepi16_epi32(_mm256_loadu_si256(ptr.cast()))
+        } else if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm512_cvtepi8_epi32(_mm_loadu_si128(ptr.cast()))
+        } else if TypeId::of::<C>() == TypeId::of::<i32>() {
+            _mm512_loadu_si512(ptr.cast())
+        } else {
+            let w: [i32; LANES] = std::array::from_fn(|l| b[l].widen());
+            _mm512_loadu_si512(w.as_ptr().cast())
+        }
+    }
+}
+
 /// One MAC step on 16 lanes; mirrors `lanes::mac` select for select.
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -63,7 +94,7 @@ unsafe fn step(
     tab: &[i32],
     acc: &mut __m512i,
     a: i32,
-    b: &[i32; LANES],
+    b: &__m512i,
     c: &mut (__m512i, __m512i),
 ) {
     let la = a >> 1;
@@ -71,10 +102,10 @@ unsafe fn step(
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
     }
-    // SAFETY: `b` holds 16 i32; AVX-512F is enabled on this function.
+    // SAFETY: AVX-512F is enabled on this function.
     unsafe {
         let one = _mm512_set1_epi32(1);
-        let bv = _mm512_loadu_si512(b.as_ptr().cast());
+        let bv = *b;
         let lb = _mm512_srai_epi32::<1>(bv);
         let in_zero = _mm512_cmpeq_epi32_mask(lb, _mm512_set1_epi32(p.op_log_zero));
         let sum_logs = _mm512_add_epi32(_mm512_set1_epi32(la), lb);

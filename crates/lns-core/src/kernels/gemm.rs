@@ -75,10 +75,14 @@ impl<'a, C: CodeStorage> MatRef<'a, C> {
     }
 }
 
-/// Output rows per tile (they share the loaded B panel).
+/// Output rows per tile (they share each loaded row of the B panel).
 const TILE_ROWS: usize = 4;
-/// Rows per parallel task.
-const ROWS_PER_TASK: usize = 16;
+/// Fewest output rows per parallel task.
+const MIN_TASK_ROWS: usize = 16;
+/// Parallel tasks per rayon thread, for load balance.
+const TASKS_PER_THREAD: usize = 4;
+/// Most bytes of A one task copies when A's rows are not contiguous along k.
+const A_PACK_BYTES: usize = 1 << 20;
 
 /// `out := A·B` with `out` row-major `A.rows × B.cols`, each entry the canonical dot
 /// product over `k = 0..A.cols`. Saturations and flushes are added to `arith`'s counts.
@@ -125,30 +129,25 @@ pub fn gemm<C: CodeStorage>(
         (SimdLevel::Scalar, ..) | (_, None, _) | (_, _, None) => {
             gemm_reference(arith, a, b, out, exec.parallel)
         }
-        (level, Some(p), Some(tab)) if prefer_transposed(arith, a, b) => {
-            // Cᵀ = Bᵀ·Aᵀ: the same dot products (a product of two codes does not depend
-            // on their order), with the zero-rich operand broadcast so that its zeros
-            // skip whole MAC steps.
-            let mut out_t = vec![C::narrow(arith.format().zero()); out.len()];
-            let counts = gemm_lanes(
+        (level, Some(p), Some(tab)) => {
+            let n = b.cols;
+            let lanes = Lanes {
                 arith,
-                &p,
-                &tab,
+                p: &p,
+                tab: &tab,
                 level,
-                b.t(),
-                a.t(),
-                &mut out_t,
-                exec.parallel,
-            );
-            let (m, n) = (a.rows, b.cols);
-            for (j, col) in out_t.chunks_exact(m).enumerate() {
-                for (i, &v) in col.iter().enumerate() {
-                    out[i * n + j] = v;
-                }
+            };
+            if prefer_transposed(arith, a, b) {
+                // Cᵀ = Bᵀ·Aᵀ: the same dot products (a product of two codes does not
+                // depend on their order), with the zero-rich operand broadcast so that
+                // its zeros skip whole MAC steps. Cᵀ is written into `out` transposed.
+                let dst = OutPtr::new(out, 1, n);
+                lanes.run(b.t(), a.t(), dst, exec.parallel)
+            } else {
+                let dst = OutPtr::new(out, n, 1);
+                lanes.run(a, b, dst, exec.parallel)
             }
-            counts
         }
-        (level, Some(p), Some(tab)) => gemm_lanes(arith, &p, &tab, level, a, b, out, exec.parallel),
     };
     arith.record(counts);
     Ok(())
@@ -202,93 +201,183 @@ fn gemm_reference<C: CodeStorage>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn gemm_lanes<C: CodeStorage>(
-    arith: &Arith,
-    p: &MacParams,
-    tab: &[i32],
+/// A row-major-or-transposed output that parallel tasks write into, each task its own
+/// rows.
+struct OutPtr<C> {
+    ptr: *mut C,
+    len: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<C> Clone for OutPtr<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<C> Copy for OutPtr<C> {}
+
+// SAFETY: an `OutPtr` is created from a `&mut [C]` that outlives every task, and the
+// tasks write disjoint entries (output row `i` belongs to one task only).
+unsafe impl<C: Send> Send for OutPtr<C> {}
+// SAFETY: as above; shared references only hand the pointer to the tasks.
+unsafe impl<C: Send> Sync for OutPtr<C> {}
+
+impl<C> OutPtr<C> {
+    fn new(out: &mut [C], row_stride: usize, col_stride: usize) -> Self {
+        OutPtr {
+            ptr: out.as_mut_ptr(),
+            len: out.len(),
+            row_stride,
+            col_stride,
+        }
+    }
+
+    /// Writes entry `(i, j)`.
+    ///
+    /// # Safety
+    /// No other thread reads or writes entry `(i, j)` during the call, and the slice
+    /// this pointer came from is still borrowed.
+    #[inline(always)]
+    unsafe fn write(&self, i: usize, j: usize, v: C) {
+        let idx = i * self.row_stride + j * self.col_stride;
+        assert!(idx < self.len, "gemm output index out of range");
+        // SAFETY: in bounds (checked above); exclusive by the caller's contract.
+        unsafe { *self.ptr.add(idx) = v }
+    }
+}
+
+/// The lane kernels' configuration for one product.
+struct Lanes<'a> {
+    arith: &'a Arith,
+    p: &'a MacParams,
+    tab: &'a [i32],
     level: SimdLevel,
-    a: MatRef<'_, C>,
-    b: MatRef<'_, C>,
-    out: &mut [C],
-    parallel: bool,
-) -> Counts {
-    let (m, k, n) = (a.rows, a.cols, b.cols);
-    let op_zero = arith.format().zero();
-    // B packed into panels of LANES columns: panel[jb][k][lane], padded with zeros.
-    let blocks = n.div_ceil(LANES);
-    let mut panels = vec![op_zero; blocks * k * LANES];
-    for (jb, panel) in panels.chunks_mut(k * LANES).enumerate() {
-        let width = LANES.min(n - jb * LANES);
-        for (kk, dst) in panel.chunks_exact_mut(LANES).enumerate() {
-            if b.col_stride == 1 {
-                let row = &b.data[kk * b.row_stride + jb * LANES..][..width];
-                for (d, c) in dst.iter_mut().zip(row) {
-                    *d = c.widen();
-                }
+}
+
+impl Lanes<'_> {
+    /// `dst := A·B`, rows of A split into tasks. Each task packs one panel of B (`LANES`
+    /// columns, in the codes' own width) at a time and runs all its rows over it, so the
+    /// only buffers are a panel per task and, where A's rows are strided, a copy of the
+    /// task's rows.
+    fn run<C: CodeStorage>(
+        &self,
+        a: MatRef<'_, C>,
+        b: MatRef<'_, C>,
+        dst: OutPtr<C>,
+        parallel: bool,
+    ) -> Counts {
+        let m = a.rows;
+        let task_rows = self.task_rows::<C>(a, parallel);
+        let task = |t: usize| -> Counts {
+            let first = t * task_rows;
+            let rows = task_rows.min(m - first);
+            let packed: Vec<C>;
+            let (a_rows, a_stride) = if a.col_stride == 1 {
+                (&a.data[first * a.row_stride..], a.row_stride)
             } else {
-                for (l, d) in dst[..width].iter_mut().enumerate() {
-                    *d = b.at(kk, jb * LANES + l);
-                }
-            }
-        }
-    }
-    // A rows widened and contiguous.
-    let mut a_rows = Vec::with_capacity(m * k);
-    for i in 0..m {
-        if a.col_stride == 1 {
-            a_rows.extend(a.data[i * a.row_stride..][..k].iter().map(|c| c.widen()));
-        } else {
-            a_rows.extend((0..k).map(|kk| a.at(i, kk)));
-        }
-    }
-    let task = |(t, dst): (usize, &mut [C])| -> Counts {
-        let first = t * ROWS_PER_TASK;
-        let rows = dst.len() / n;
-        let mut tile = TileJob {
-            p,
-            tab,
-            a_rows: &a_rows[first * k..(first + rows) * k],
-            k,
-            n,
-            panels: &panels,
-            counts: Counts::default(),
-            arith,
+                packed = (first..first + rows)
+                    .flat_map(|i| {
+                        (0..a.cols).map(move |kk| a.data[i * a.row_stride + kk * a.col_stride])
+                    })
+                    .collect();
+                (&packed[..], a.cols)
+            };
+            let zero = C::narrow(self.arith.format().zero());
+            let mut job = TileJob {
+                p: self.p,
+                tab: self.tab,
+                arith: self.arith,
+                a: a_rows,
+                a_stride,
+                first,
+                rows,
+                k: a.cols,
+                b,
+                panel: vec![zero; a.cols * LANES],
+                zero,
+                dst,
+                counts: Counts::default(),
+            };
+            run_level(self.level, &mut job);
+            job.counts
         };
-        run_level(level, &mut tile, dst);
-        tile.counts
-    };
-    let chunk = ROWS_PER_TASK * n;
-    if parallel {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .map(task)
-            .reduce(Counts::default, |mut x, y| {
-                x += y;
-                x
-            })
-    } else {
-        let mut total = Counts::default();
-        out.chunks_mut(chunk)
-            .enumerate()
-            .for_each(|r| total += task(r));
-        total
+        let tasks = m.div_ceil(task_rows);
+        if parallel {
+            (0..tasks)
+                .into_par_iter()
+                .map(task)
+                .reduce(Counts::default, |mut x, y| {
+                    x += y;
+                    x
+                })
+        } else {
+            let mut total = Counts::default();
+            (0..tasks).for_each(|t| total += task(t));
+            total
+        }
+    }
+
+    /// Output rows per task: a few tasks per thread when parallel, all rows otherwise;
+    /// bounded so that a strided A's copy stays within [`A_PACK_BYTES`].
+    fn task_rows<C>(&self, a: MatRef<'_, C>, parallel: bool) -> usize {
+        let m = a.rows;
+        let mut rows = if parallel {
+            (m / (TASKS_PER_THREAD * rayon::current_num_threads())).max(MIN_TASK_ROWS)
+        } else {
+            m
+        };
+        if a.col_stride != 1 {
+            let row_bytes = (a.cols * std::mem::size_of::<C>()).max(1);
+            rows = rows.min((A_PACK_BYTES / row_bytes).max(TILE_ROWS));
+        }
+        rows.clamp(1, m.max(1))
     }
 }
 
 /// One task's rows of the product, run at a given SIMD level.
-struct TileJob<'a> {
+struct TileJob<'a, C> {
     p: &'a MacParams,
     tab: &'a [i32],
-    a_rows: &'a [i32],
-    k: usize,
-    n: usize,
-    panels: &'a [i32],
-    counts: Counts,
     arith: &'a Arith,
+    /// The task's rows of A, each contiguous along k, `a_stride` apart.
+    a: &'a [C],
+    a_stride: usize,
+    /// Index of the task's first output row, and its number of rows.
+    first: usize,
+    rows: usize,
+    k: usize,
+    b: MatRef<'a, C>,
+    /// `k × LANES` codes of B: `panel[kk·LANES + l] = B[kk, j0 + l]`, zero-padded.
+    panel: Vec<C>,
+    zero: C,
+    dst: OutPtr<C>,
+    counts: Counts,
 }
 
-fn run_level<C: CodeStorage>(level: SimdLevel, job: &mut TileJob<'_>, dst: &mut [C]) {
+impl<C: CodeStorage> TileJob<'_, C> {
+    /// Packs columns `j0 .. j0 + width` of B into the panel.
+    fn pack(&mut self, j0: usize, width: usize) {
+        let b = self.b;
+        if width < LANES {
+            self.panel.fill(self.zero);
+        }
+        if b.col_stride == 1 {
+            for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
+                dst[..width].copy_from_slice(&b.data[kk * b.row_stride + j0..][..width]);
+            }
+        } else {
+            for l in 0..width {
+                let col = &b.data[(j0 + l) * b.col_stride..];
+                for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
+                    dst[l] = col[kk * b.row_stride];
+                }
+            }
+        }
+    }
+}
+
+fn run_level<C: CodeStorage>(level: SimdLevel, job: &mut TileJob<'_, C>) {
     match level {
         #[cfg(target_arch = "x86_64")]
         SimdLevel::Avx512 => {
@@ -297,7 +386,7 @@ fn run_level<C: CodeStorage>(level: SimdLevel, job: &mut TileJob<'_>, dst: &mut 
                 "AVX-512 requested on a CPU without it"
             );
             // SAFETY: the CPU supports AVX-512F/BW (checked above).
-            unsafe { rows_avx512(job, dst) }
+            unsafe { rows_avx512(job) }
         }
         #[cfg(target_arch = "x86_64")]
         SimdLevel::Avx2 => {
@@ -306,77 +395,82 @@ fn run_level<C: CodeStorage>(level: SimdLevel, job: &mut TileJob<'_>, dst: &mut 
                 "AVX2 requested on a CPU without it"
             );
             // SAFETY: the CPU supports AVX2 (checked above).
-            unsafe { rows_avx2(job, dst) }
+            unsafe { rows_avx2(job) }
         }
-        _ => rows_generic(job, dst),
+        _ => rows_generic(job),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx2")]
-unsafe fn rows_avx512<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
-    rows::<C, super::avx512::Avx512Lanes>(job, dst)
+unsafe fn rows_avx512<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+    rows::<C, super::avx512::Avx512Lanes>(job)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn rows_avx2<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
-    rows::<C, PortableLanes>(job, dst)
+unsafe fn rows_avx2<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+    rows::<C, PortableLanes>(job)
 }
 
-fn rows_generic<C: CodeStorage>(job: &mut TileJob<'_>, dst: &mut [C]) {
-    rows::<C, PortableLanes>(job, dst)
+fn rows_generic<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+    rows::<C, PortableLanes>(job)
 }
 
 #[inline(always)]
-fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_>, dst: &mut [C]) {
-    let rows = dst.len() / job.n;
-    let mut i = 0;
-    while i + TILE_ROWS <= rows {
-        tile_rows::<C, E, TILE_ROWS>(job, dst, i);
-        i += TILE_ROWS;
-    }
-    while i < rows {
-        tile_rows::<C, E, 1>(job, dst, i);
-        i += 1;
+fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_, C>) {
+    let n = job.b.cols;
+    for j0 in (0..n).step_by(LANES) {
+        let width = LANES.min(n - j0);
+        job.pack(j0, width);
+        let mut i = 0;
+        while i + TILE_ROWS <= job.rows {
+            tile_rows::<C, E, TILE_ROWS>(job, i, j0, width);
+            i += TILE_ROWS;
+        }
+        while i < job.rows {
+            tile_rows::<C, E, 1>(job, i, j0, width);
+            i += 1;
+        }
     }
 }
 
 #[inline(always)]
 fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
-    job: &mut TileJob<'_>,
-    dst: &mut [C],
+    job: &mut TileJob<'_, C>,
     i0: usize,
+    j0: usize,
+    width: usize,
 ) {
-    let (k, n, p) = (job.k, job.n, job.p);
+    let (k, p) = (job.k, job.p);
     let fmt = job.arith.format();
     let acc_fmt = job.arith.acc_format();
-    for (jb, panel) in job.panels.chunks_exact(k * LANES).enumerate() {
-        let (acc0, counts0) = E::start(p);
-        let mut acc = [acc0; R];
-        let mut counters = [counts0; R];
-        for kk in 0..k {
-            let bk: &[i32; LANES] = panel[kk * LANES..(kk + 1) * LANES]
-                .try_into()
-                .expect("panel row has LANES codes");
-            for r in 0..R {
-                let a = job.a_rows[(i0 + r) * k + kk];
-                // SAFETY: `tab` was built by `interleave` for the same unit as `p`; the
-                // caller runs `E` only on CPUs that support it.
-                unsafe { E::step(p, job.tab, &mut acc[r], a, bk, &mut counters[r]) };
-            }
-        }
-        let width = LANES.min(n - jb * LANES);
+    let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
+    let (acc0, counts0) = E::start(p);
+    let mut acc = [acc0; R];
+    let mut counters = [counts0; R];
+    for (kk, bk) in job.panel.chunks_exact(LANES).enumerate() {
+        let bk: &[C; LANES] = bk.try_into().expect("panel row has LANES codes");
+        // SAFETY: the caller runs `E` only on CPUs that support it.
+        let bv = unsafe { E::load(bk) };
         for r in 0..R {
-            let (codes, lane_counts) = E::finish(acc[r], counters[r]);
-            let mut t = Counts::default();
-            for l in 0..width {
-                dst[(i0 + r) * n + jb * LANES + l] =
-                    C::narrow(recode(acc_fmt, fmt, codes[l], &mut t));
-                job.counts.saturated += lane_counts.saturated[l] as u64;
-                job.counts.flushed += lane_counts.flushed[l] as u64;
-            }
-            job.counts += t;
+            let a = a_rows[r][kk].widen();
+            // SAFETY: `tab` was built by `interleave` for the same unit as `p`; the
+            // caller runs `E` only on CPUs that support it.
+            unsafe { E::step(p, job.tab, &mut acc[r], a, &bv, &mut counters[r]) };
         }
+    }
+    for r in 0..R {
+        let (codes, lane_counts) = E::finish(acc[r], counters[r]);
+        let mut t = Counts::default();
+        for (l, &code) in codes.iter().enumerate().take(width) {
+            let v = C::narrow(recode(acc_fmt, fmt, code, &mut t));
+            // SAFETY: output row `first + i0 + r` belongs to this task alone; `dst`
+            // borrows `out` for the whole of `gemm`.
+            unsafe { job.dst.write(job.first + i0 + r, j0 + l, v) };
+            job.counts.saturated += lane_counts.saturated[l] as u64;
+            job.counts.flushed += lane_counts.flushed[l] as u64;
+        }
+        job.counts += t;
     }
 }

@@ -2,6 +2,7 @@
 //! `add(acc, mul(a, b))` rewritten with selects so the compiler vectorizes it across
 //! independent outputs. Every select mirrors a branch of [`crate::arith`].
 
+use crate::code::CodeStorage;
 use crate::unit::Arith;
 
 /// Lane kernels run only where codes and corrections provably fit i32 without
@@ -148,8 +149,15 @@ pub trait LaneEngine {
     type Acc: Copy;
     /// Saturation and flush counters of all lanes.
     type Counters: Copy;
+    /// One row of B's lanes, widened to i32.
+    type B: Copy;
     /// All lanes zero, counters zero.
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters);
+    /// Widens `LANES` stored codes.
+    ///
+    /// # Safety
+    /// The CPU supports the engine's instructions.
+    unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> Self::B;
     /// `acc[l] ← acc[l] + a·b[l]` for every lane.
     ///
     /// # Safety
@@ -159,7 +167,7 @@ pub trait LaneEngine {
         tab: &[i32],
         acc: &mut Self::Acc,
         a: i32,
-        b: &[i32; LANES],
+        b: &Self::B,
         c: &mut Self::Counters,
     );
     /// The accumulator codes and the summed counters `(saturated, flushed)` per lane.
@@ -175,8 +183,13 @@ pub struct PortableLanes;
 impl LaneEngine for PortableLanes {
     type Acc = [i32; LANES];
     type Counters = LaneCounts<LANES>;
+    type B = [i32; LANES];
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters) {
         ([p.zero; LANES], LaneCounts::default())
+    }
+    #[inline(always)]
+    unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> Self::B {
+        std::array::from_fn(|l| b[l].widen())
     }
     #[inline(always)]
     unsafe fn step(
@@ -184,7 +197,7 @@ impl LaneEngine for PortableLanes {
         tab: &[i32],
         acc: &mut Self::Acc,
         a: i32,
-        b: &[i32; LANES],
+        b: &Self::B,
         c: &mut Self::Counters,
     ) {
         // SAFETY: forwarded contract.
