@@ -116,6 +116,7 @@ fn burn_guide_model_trains_on_autodiff_lns_and_its_loss_decreases() {
     let data = fashion_mnist_subset().unwrap();
     let train = data.train.select(&(0..128).collect::<Vec<_>>());
     let batcher = ImageBatcher::new(train.dims(), Normalization::fashion_mnist());
+    <B as burn::tensor::backend::Backend>::seed(&device, 1);
     let model = "guide"
         .parse::<ModelKind>()
         .unwrap()
