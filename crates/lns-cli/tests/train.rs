@@ -218,3 +218,49 @@ fn bad_model_and_missing_data_fail_with_clear_messages() {
         "{err}"
     );
 }
+
+/// `lns train --optimizer madam` on 12:6 with a PWL table from `lns fit-pwl` given as
+/// `12:6:pwl=FILE`: it trains, and resuming from the epoch-1 checkpoint (weights and
+/// Madam's 32:23 state) gives the same epoch 2 as training straight through.
+#[test]
+fn madam_with_a_fitted_pwl_file_trains_and_resumes_exactly() {
+    let dir = temp_dir("madam-pwl-file");
+    let table = dir.join("fit12.json");
+    let o = lns(&[
+        "fit-pwl",
+        "--bits",
+        "12",
+        "--frac",
+        "6",
+        "--iters",
+        "50",
+        "--out",
+        table.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let backend = format!("12:6:pwl={}", table.display());
+    let run = |out: &Path, epochs: &str, extra: &[&str]| {
+        let mut args = vec!["train", "--backend", &backend, "--epochs", epochs];
+        args.extend(&TINY[..8]);
+        args.extend(["--lr", "0.015625", "--optimizer", "madam", "--seed", "7"]);
+        args.extend(["--out", out.to_str().unwrap()]);
+        args.extend(extra);
+        lns(&args)
+    };
+    let resumed = dir.join("resumed");
+    let o = run(&resumed, "1", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&resumed, "2", &["--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let straight = dir.join("straight");
+    let o = run(&straight, "2", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (
+        json(&resumed.join("metrics.json")),
+        json(&straight.join("metrics.json")),
+    );
+    assert!(a[1]["train_loss"].as_f64().unwrap() < a[0]["train_loss"].as_f64().unwrap());
+    for key in ["train_loss", "train_accuracy", "test_loss", "test_accuracy"] {
+        assert_eq!(a[1][key], b[1][key], "{key}");
+    }
+}

@@ -89,7 +89,8 @@ pub fn read_index(out: &Path) -> Result<CheckpointIndex> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Loads the checkpoint `index` into `model` and `optimizer`.
+/// Loads the checkpoint `index` into `model` (on `device`) and `optimizer` (its state
+/// on `optimizer_device`).
 ///
 /// # Errors
 /// If a record is missing or does not fit the model.
@@ -99,13 +100,14 @@ pub fn load<B: AutodiffBackend>(
     model: Model<B>,
     optimizer: ModelOptimizer<B>,
     device: &B::Device,
+    optimizer_device: &B::Device,
 ) -> Result<(Model<B>, ModelOptimizer<B>)> {
     let dir = out.join(CHECKPOINT_DIR);
     let file = |name: &str| -> PathBuf { dir.join(name) };
     let model = model
         .load_file(file(&index.model_file), &recorder(), device)
         .map_err(|e| anyhow!("loading the model checkpoint: {e}"))?;
-    let state = Recorder::<B>::load(&recorder(), file(&index.optimizer_file), device)
+    let state = Recorder::<B>::load(&recorder(), file(&index.optimizer_file), optimizer_device)
         .map_err(|e| anyhow!("loading the optimizer checkpoint: {e}"))?;
     Ok((model, optimizer.load_record(state)))
 }

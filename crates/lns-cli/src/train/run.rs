@@ -119,7 +119,7 @@ pub fn run<B: AutodiffBackend>(
         .context("copying the initial weights")?;
     let mut optimizer = setup
         .optimizer
-        .init_with_state_device::<B, Model<B>>(optimizer_state);
+        .init_with_state_device::<B, Model<B>>(optimizer_state.clone());
 
     let mut records = Vec::new();
     let mut resumed_from = 0;
@@ -127,7 +127,14 @@ pub fn run<B: AutodiffBackend>(
         let out = setup.out.context("--resume needs --out")?;
         let index = checkpoint::read_index(out)?;
         check_compatible(setup, &index)?;
-        (model, optimizer) = checkpoint::load(out, &index, model, optimizer, device)?;
+        // Madam keeps its state on its own device; the other optimizers beside the
+        // parameters.
+        let optimizer_device = match (setup.optimizer, &optimizer_state) {
+            (OptimizerSpec::Madam { .. }, Some(state)) => state.clone(),
+            _ => device.clone(),
+        };
+        (model, optimizer) =
+            checkpoint::load(out, &index, model, optimizer, device, &optimizer_device)?;
         records = metrics::read(out)?;
         records.truncate(index.epoch);
         resumed_from = index.epoch;
