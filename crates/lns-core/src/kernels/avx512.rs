@@ -1,5 +1,17 @@
-//! The MAC lane engine in AVX-512 registers: [`super::lanes::mac`] instruction for
-//! instruction, 16 lanes per register, one `vpgatherdd` for Δ.
+//! The MAC lane engine in AVX-512 registers: 16 lanes per register, one `vpgatherdd`
+//! for Δ, and [`super::lanes::mac`]'s selects rewritten on packed codes.
+//!
+//! **Code domain.** With `code = 2·L + s`, the product of operand codes `a`, `b` in the
+//! accumulator format is the code `((a & !1) + (b & !1)) << shift | (s_a ^ s_b)`, and
+//! `L + Δ` with the sign of the larger term is that term's code plus `2·Δ` (the table is
+//! stored doubled). Range checks compare codes with `2·log_min` and `2·log_max + 1`.
+//! Everything B-dependent is prepared once per row of the panel and shared by the rows
+//! of a tile. The engine runs only where these shortcuts provably stay in i32
+//! ([`MacParams::code_domain`]).
+//!
+//! **Events.** Flushes (common in backward passes) are counted per lane in a register
+//! on every step; saturations (rare) are handled in a branch that clamps the product
+//! and redoes the addition, or clamps the sum.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -10,27 +22,46 @@ use crate::code::CodeStorage;
 /// Sixteen accumulators in one `zmm` register.
 pub struct Avx512Lanes;
 
+/// One row of a B panel, prepared for every row of A.
+#[derive(Clone, Copy)]
+pub struct BRow {
+    /// `((b & !1) << shift) | (b & 1)`: the product's B part for an even `a`; `[1]` has
+    /// the sign bit flipped, for an odd (negative) `a`.
+    by_sign: [__m512i; 2],
+    /// Lanes whose B code is not zero.
+    nonzero: __mmask16,
+}
+
+/// Flush and saturation counters of the 16 lanes.
+#[derive(Clone, Copy)]
+pub struct Counters {
+    flushed: __m512i,
+    saturated: __m512i,
+}
+
 impl LaneEngine for Avx512Lanes {
     type Acc = __m512i;
-    /// Saturation and flush counters.
-    type Counters = (__m512i, __m512i);
-    type B = __m512i;
+    type Counters = Counters;
+    type B = BRow;
+    const TABLE_SCALE: u32 = 1;
 
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters) {
         // SAFETY: only reached from code that checked AVX-512F support.
         unsafe {
             (
                 _mm512_set1_epi32(p.zero),
-                (_mm512_setzero_si512(), _mm512_setzero_si512()),
+                Counters {
+                    flushed: _mm512_setzero_si512(),
+                    saturated: _mm512_setzero_si512(),
+                },
             )
         }
     }
 
     #[inline(always)]
-    unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> Self::B {
-        // SAFETY: AVX-512F present (caller's contract); each branch reads exactly the
-        // `LANES` codes of `b`, whose type it has identified.
-        unsafe { load(b) }
+    unsafe fn load<C: CodeStorage>(p: &MacParams, b: &[C; LANES]) -> Self::B {
+        // SAFETY: AVX-512F present (caller's contract).
+        unsafe { prepare(p, widen(b)) }
     }
 
     #[inline(always)]
@@ -42,7 +73,7 @@ impl LaneEngine for Avx512Lanes {
         b: &Self::B,
         c: &mut Self::Counters,
     ) {
-        // SAFETY: forwarded contract (AVX-512F present, `tab` long enough).
+        // SAFETY: forwarded contract (AVX-512F present, `tab` doubled and long enough).
         unsafe { step(p, tab, acc, a, b, c) }
     }
 
@@ -52,8 +83,8 @@ impl LaneEngine for Avx512Lanes {
         // SAFETY: unaligned stores of 64 bytes into 64-byte arrays; AVX-512F checked.
         unsafe {
             _mm512_storeu_si512(codes.as_mut_ptr().cast(), acc);
-            _mm512_storeu_si512(sat.as_mut_ptr().cast(), c.0);
-            _mm512_storeu_si512(flush.as_mut_ptr().cast(), c.1);
+            _mm512_storeu_si512(sat.as_mut_ptr().cast(), c.saturated);
+            _mm512_storeu_si512(flush.as_mut_ptr().cast(), c.flushed);
         }
         (
             codes,
@@ -68,7 +99,7 @@ impl LaneEngine for Avx512Lanes {
 /// Sign-extends 16 stored codes into one register (`vpmovsx` from memory).
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> __m512i {
+unsafe fn widen<C: CodeStorage>(b: &[C; LANES]) -> __m512i {
     let ptr = b.as_ptr();
     // SAFETY: `b` holds 16 codes of the type each branch has identified, i.e. 16, 32 or
     // 64 bytes; AVX-512F is enabled on this function.
@@ -86,70 +117,94 @@ unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> __m512i {
     }
 }
 
-/// One MAC step on 16 lanes; mirrors `lanes::mac` select for select.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn step(
-    p: &MacParams,
-    tab: &[i32],
-    acc: &mut __m512i,
-    a: i32,
-    b: &__m512i,
-    c: &mut (__m512i, __m512i),
-) {
-    let la = a >> 1;
-    if la == p.op_log_zero {
+unsafe fn prepare(p: &MacParams, b: __m512i) -> BRow {
+    let one = _mm512_set1_epi32(1);
+    let shift = _mm_cvtsi32_si128(p.shift as i32);
+    let even = _mm512_sll_epi32(_mm512_andnot_si512(one, b), shift);
+    let plus = _mm512_or_si512(even, _mm512_and_si512(b, one));
+    BRow {
+        by_sign: [plus, _mm512_xor_si512(plus, one)],
+        nonzero: _mm512_cmpge_epi32_mask(b, _mm512_set1_epi32(p.op_min_code)),
+    }
+}
+
+/// One MAC step on 16 lanes, equal to `lanes::mac` lane for lane.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn step(p: &MacParams, tab: &[i32], acc: &mut __m512i, a: i32, b: &BRow, c: &mut Counters) {
+    if a >> 1 == p.op_log_zero {
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
     }
-    // SAFETY: AVX-512F is enabled on this function.
-    unsafe {
-        let one = _mm512_set1_epi32(1);
-        let bv = *b;
-        let lb = _mm512_srai_epi32::<1>(bv);
-        let in_zero = _mm512_cmpeq_epi32_mask(lb, _mm512_set1_epi32(p.op_log_zero));
-        let sum_logs = _mm512_add_epi32(_mm512_set1_epi32(la), lb);
-        let clamped = _mm512_min_epi32(
-            _mm512_max_epi32(sum_logs, _mm512_set1_epi32(p.plo)),
-            _mm512_set1_epi32(p.phi),
-        );
-        let raw = _mm512_sllv_epi32(clamped, _mm512_set1_epi32(p.shift as i32));
-        let psign = _mm512_and_si512(_mm512_xor_si512(_mm512_set1_epi32(a), bv), one);
-        let log_max = _mm512_set1_epi32(p.log_max);
-        let log_min = _mm512_set1_epi32(p.log_min);
-        let p_over = _mm512_cmpgt_epi32_mask(raw, log_max);
-        let p_under = _mm512_cmplt_epi32_mask(raw, log_min);
-        c.0 = _mm512_mask_add_epi32(c.0, !in_zero & p_over, c.0, one);
-        c.1 = _mm512_mask_add_epi32(c.1, !in_zero & p_under, c.1, one);
-        let p_zero = in_zero | p_under;
-        let pl = _mm512_min_epi32(raw, log_max);
-        let lacc = _mm512_srai_epi32::<1>(*acc);
-        let sacc = _mm512_and_si512(*acc, one);
-        let acc_zero = _mm512_cmpeq_epi32_mask(lacc, _mm512_set1_epi32(p.log_zero));
-        let hi = _mm512_max_epi32(lacc, pl);
-        let d = _mm512_abs_epi32(_mm512_sub_epi32(lacc, pl));
-        let opposite = _mm512_xor_si512(sacc, psign);
-        let idx = _mm512_add_epi32(
-            _mm512_slli_epi32::<1>(_mm512_min_epu32(d, _mm512_set1_epi32(p.last as i32))),
-            opposite,
-        );
-        let corr = _mm512_i32gather_epi32::<4>(idx, tab.as_ptr());
-        let acc_big = _mm512_cmpge_epi32_mask(lacc, pl);
-        let big_sign = _mm512_mask_blend_epi32(acc_big, psign, sacc);
-        let r = _mm512_add_epi32(hi, corr);
-        let cancel = _mm512_cmpeq_epi32_mask(opposite, one)
-            & _mm512_cmpeq_epi32_mask(d, _mm512_setzero_si512());
-        let live = !p_zero & !acc_zero;
-        let r_under = _mm512_cmplt_epi32_mask(r, log_min);
-        c.0 = _mm512_mask_add_epi32(c.0, live & _mm512_cmpgt_epi32_mask(r, log_max), c.0, one);
-        c.1 = _mm512_mask_add_epi32(c.1, live & r_under & !cancel, c.1, one);
-        let packed = _mm512_or_si512(
-            _mm512_slli_epi32::<1>(_mm512_min_epi32(r, log_max)),
-            big_sign,
-        );
-        let sum = _mm512_mask_mov_epi32(packed, cancel | r_under, _mm512_set1_epi32(p.zero));
-        let product = _mm512_or_si512(_mm512_slli_epi32::<1>(pl), psign);
-        let with_zero_acc = _mm512_mask_mov_epi32(sum, acc_zero, product);
-        *acc = _mm512_mask_mov_epi32(with_zero_acc, p_zero, *acc);
+    let one = _mm512_set1_epi32(1);
+    let min_code = _mm512_set1_epi32(p.min_code);
+    let max_code = _mm512_set1_epi32(p.max_code);
+    let old = *acc;
+    // mul: the product code, exact unless it overflows (handled below).
+    let mut product = _mm512_add_epi32(
+        _mm512_set1_epi32((a & !1) << p.shift),
+        b.by_sign[(a & 1) as usize],
+    );
+    let product_live = _mm512_mask_cmpge_epi32_mask(b.nonzero, product, min_code);
+    let product_over = _mm512_mask_cmpgt_epi32_mask(b.nonzero, product, max_code);
+    let live = _mm512_mask_cmpge_epi32_mask(product_live, old, min_code);
+    let acc_zero = _mm512_mask_cmplt_epi32_mask(product_live, old, min_code);
+    // SAFETY: forwarded contract (`tab` holds `2·(last + 1)` doubled entries).
+    let mut sum = unsafe { add(p, tab, old, product, live) };
+    let mut sum_over = _mm512_mask_cmpgt_epi32_mask(live, sum, max_code);
+    if product_over | sum_over != 0 {
+        // Saturation (rare): a product beyond ±max becomes ±max before the addition, a
+        // sum beyond ±max becomes ±max.
+        let top = _mm512_set1_epi32(p.max_code - 1);
+        if product_over != 0 {
+            product = _mm512_mask_ternarylogic_epi32(product, product_over, one, top, 0xEA);
+            // SAFETY: as above.
+            sum = unsafe { add(p, tab, old, product, live) };
+            sum_over = _mm512_mask_cmpgt_epi32_mask(live, sum, max_code);
+        }
+        c.saturated = _mm512_mask_add_epi32(c.saturated, product_over, c.saturated, one);
+        c.saturated = _mm512_mask_add_epi32(c.saturated, sum_over, c.saturated, one);
+        sum = _mm512_mask_ternarylogic_epi32(sum, sum_over, one, top, 0xEA);
     }
+    let cancel = _mm512_cmpeq_epi32_mask(_mm512_xor_si512(old, product), one);
+    let under = _mm512_cmplt_epi32_mask(sum, min_code);
+    let flushed =
+        _mm512_mask_cmplt_epi32_mask(b.nonzero, product, min_code) | (live & under & !cancel);
+    c.flushed = _mm512_mask_add_epi32(c.flushed, flushed, c.flushed, one);
+    let sum = _mm512_mask_mov_epi32(sum, cancel | under, _mm512_set1_epi32(p.zero));
+    *acc = _mm512_mask_mov_epi32(_mm512_mask_mov_epi32(old, live, sum), acc_zero, product);
+}
+
+/// The code of `acc + product` for two non-zero, in-range codes: the larger term's code
+/// plus twice Δ±(|L_acc − L_p|) (before the range checks and the cancellation).
+///
+/// # Safety
+/// `tab` holds `2·(p.last + 1)` doubled entries.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn add(
+    p: &MacParams,
+    tab: &[i32],
+    acc: __m512i,
+    product: __m512i,
+    lanes: __mmask16,
+) -> __m512i {
+    let diff = _mm512_sub_epi32(_mm512_srai_epi32::<1>(acc), _mm512_srai_epi32::<1>(product));
+    let d = _mm512_abs_epi32(diff);
+    let last = _mm512_set1_epi32(p.last as i32);
+    // Only lanes that use the sum and whose difference is inside the table are looked
+    // up: the last entries (Δ± beyond the support) are 0.
+    let inside = _mm512_mask_cmplt_epu32_mask(lanes, d, last);
+    let idx = _mm512_add_epi32(
+        _mm512_slli_epi32::<1>(d),
+        _mm512_and_si512(_mm512_xor_si512(acc, product), _mm512_set1_epi32(1)),
+    );
+    // SAFETY: every looked-up index is below `2·last` (the caller's contract).
+    let corr = unsafe {
+        _mm512_mask_i32gather_epi32::<4>(_mm512_setzero_si512(), inside, idx, tab.as_ptr())
+    };
+    let acc_big = _mm512_cmpge_epi32_mask(diff, _mm512_setzero_si512());
+    _mm512_add_epi32(_mm512_mask_blend_epi32(acc_big, product, acc), corr)
 }

@@ -125,17 +125,17 @@ pub fn gemm<C: CodeStorage>(
         out.fill(C::narrow(arith.format().zero()));
         return Ok(());
     }
-    let counts = match (exec.simd, MacParams::new(arith), interleave(arith)) {
-        (SimdLevel::Scalar, ..) | (_, None, _) | (_, _, None) => {
-            gemm_reference(arith, a, b, out, exec.parallel)
-        }
-        (level, Some(p), Some(tab)) => {
+    let params = MacParams::new(arith).filter(|_| exec.simd != SimdLevel::Scalar);
+    let engine = params.map(|p| Engine::for_level(exec.simd, &p));
+    let table = engine.and_then(|e| interleave(arith, e.table_scale()));
+    let counts = match (params, engine, table) {
+        (Some(p), Some(engine), Some(tab)) => {
             let n = b.cols;
             let lanes = Lanes {
                 arith,
                 p: &p,
                 tab: &tab,
-                level,
+                engine,
             };
             if prefer_transposed(arith, a, b) {
                 // Cᵀ = Bᵀ·Aᵀ: the same dot products (a product of two codes does not
@@ -148,25 +148,46 @@ pub fn gemm<C: CodeStorage>(
                 lanes.run(a, b, dst, exec.parallel)
             }
         }
+        _ => gemm_reference(arith, a, b, out, exec.parallel),
     };
     arith.record(counts);
     Ok(())
 }
 
-/// Whether B has clearly more zero codes per element than A. The lane kernels skip a
-/// MAC step when the broadcast (left) operand is zero — common after ReLU — so the
-/// zero-rich operand should be on the left.
+/// Rows sampled per operand to estimate its share of zero codes.
+const SAMPLE_ROWS: usize = 32;
+/// Codes sampled per sampled row.
+const SAMPLE_COLS: usize = 256;
+
+/// Whether the lane kernels should compute Cᵀ = Bᵀ·Aᵀ instead of A·B. Their cost is
+/// one step per (broadcast code, panel of `LANES` columns), a step whose broadcast code
+/// is zero is skipped (common after ReLU), and packing a panel costs about one step per
+/// k. So A·B costs `⌈n/LANES⌉·(m·nz(A) + 1)` steps per k and Bᵀ·Aᵀ
+/// `⌈m/LANES⌉·(n·nz(B) + 1)`, with `nz` the share of non-zero codes (estimated from
+/// evenly spaced samples; the choice changes only the speed, never a result).
 fn prefer_transposed<C: CodeStorage>(arith: &Arith, a: MatRef<'_, C>, b: MatRef<'_, C>) -> bool {
-    let zero_log = arith.format().log_zero();
-    let zeros = |x: MatRef<'_, C>| -> usize {
-        (0..x.rows)
-            .map(|i| (0..x.cols).filter(|&j| x.at(i, j) >> 1 == zero_log).count())
-            .sum()
+    let min_code = 2 * arith.format().log_min();
+    // (non-zero codes, codes) among the samples of the rows of `x` (A) or columns (B).
+    let nonzero = |x: MatRef<'_, C>| -> (usize, usize) {
+        let (mut nz, mut total) = (0, 0);
+        let rows = x.rows.min(SAMPLE_ROWS);
+        let cols = x.cols.min(SAMPLE_COLS);
+        for r in 0..rows {
+            let i = r * x.rows / rows;
+            for c in 0..cols {
+                let j = c * x.cols / cols;
+                nz += usize::from(x.at(i, j) >= min_code);
+            }
+            total += cols;
+        }
+        (nz, total.max(1))
     };
-    let (za, zb) = (zeros(a), zeros(b));
-    let (size_a, size_b) = (a.rows * a.cols, b.rows * b.cols);
-    // zb/size_b > za/size_a + 1/8: enough more zeros to pay for the transpose.
-    8 * zb * size_a > 8 * za * size_b + size_a * size_b
+    let share = |(nz, total): (usize, usize)| nz as f64 / total as f64;
+    let (m, n) = (a.rows as f64, b.cols as f64);
+    let panels = |cols: f64| (cols / LANES as f64).ceil();
+    let direct = panels(n) * (m * share(nonzero(a)) + 1.0);
+    let transposed = panels(m) * (n * share(nonzero(b.t())) + 1.0);
+    transposed < direct
 }
 
 fn gemm_reference<C: CodeStorage>(
@@ -247,12 +268,66 @@ impl<C> OutPtr<C> {
     }
 }
 
+/// Which lane engine runs the tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    /// [`PortableLanes`] compiled for the baseline target.
+    Portable,
+    /// [`PortableLanes`] compiled with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// [`PortableLanes`] compiled with AVX-512, for configurations outside the AVX-512
+    /// engine's code domain.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Portable,
+    /// [`super::avx512::Avx512Lanes`].
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Engine {
+    fn for_level(level: SimdLevel, p: &MacParams) -> Engine {
+        match level {
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx512 => {
+                assert!(
+                    SimdLevel::Avx512.is_available(),
+                    "AVX-512 requested on a CPU without it"
+                );
+                if p.code_domain {
+                    Engine::Avx512
+                } else {
+                    Engine::Avx512Portable
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => {
+                assert!(
+                    SimdLevel::Avx2.is_available(),
+                    "AVX2 requested on a CPU without it"
+                );
+                Engine::Avx2
+            }
+            _ => Engine::Portable,
+        }
+    }
+
+    /// The scale of the correction table the engine reads.
+    fn table_scale(self) -> u32 {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx512 => <super::avx512::Avx512Lanes as LaneEngine>::TABLE_SCALE,
+            _ => PortableLanes::TABLE_SCALE,
+        }
+    }
+}
+
 /// The lane kernels' configuration for one product.
 struct Lanes<'a> {
     arith: &'a Arith,
     p: &'a MacParams,
     tab: &'a [i32],
-    level: SimdLevel,
+    engine: Engine,
 }
 
 impl Lanes<'_> {
@@ -299,7 +374,7 @@ impl Lanes<'_> {
                 dst,
                 counts: Counts::default(),
             };
-            run_level(self.level, &mut job);
+            run_engine(self.engine, &mut job);
             job.counts
         };
         let tasks = m.div_ceil(task_rows);
@@ -366,6 +441,17 @@ impl<C: CodeStorage> TileJob<'_, C> {
             for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
                 dst[..width].copy_from_slice(&b.data[kk * b.row_stride + j0..][..width]);
             }
+        } else if b.row_stride == 1 && width == LANES {
+            // Columns contiguous along k (a transposed view): a 16-column transpose.
+            let k = self.panel.len() / LANES;
+            let cols: [&[C]; LANES] =
+                std::array::from_fn(|l| &b.data[(j0 + l) * b.col_stride..][..k]);
+            for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
+                for (d, col) in dst.iter_mut().zip(&cols) {
+                    // SAFETY: `kk < k` and every column holds `k` codes.
+                    *d = unsafe { *col.get_unchecked(kk) };
+                }
+            }
         } else {
             for l in 0..width {
                 let col = &b.data[(j0 + l) * b.col_stride..];
@@ -377,27 +463,16 @@ impl<C: CodeStorage> TileJob<'_, C> {
     }
 }
 
-fn run_level<C: CodeStorage>(level: SimdLevel, job: &mut TileJob<'_, C>) {
-    match level {
+fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
+    match engine {
+        // SAFETY (all three): `Engine::for_level` checked that the CPU supports the level.
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx512 => {
-            assert!(
-                SimdLevel::Avx512.is_available(),
-                "AVX-512 requested on a CPU without it"
-            );
-            // SAFETY: the CPU supports AVX-512F/BW (checked above).
-            unsafe { rows_avx512(job) }
-        }
+        Engine::Avx512 => unsafe { rows_avx512(job) },
         #[cfg(target_arch = "x86_64")]
-        SimdLevel::Avx2 => {
-            assert!(
-                SimdLevel::Avx2.is_available(),
-                "AVX2 requested on a CPU without it"
-            );
-            // SAFETY: the CPU supports AVX2 (checked above).
-            unsafe { rows_avx2(job) }
-        }
-        _ => rows_generic(job),
+        Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx2 => unsafe { rows_avx2(job) },
+        Engine::Portable => rows::<C, PortableLanes>(job),
     }
 }
 
@@ -408,12 +483,14 @@ unsafe fn rows_avx512<C: CodeStorage>(job: &mut TileJob<'_, C>) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn rows_avx2<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+#[target_feature(enable = "avx512f,avx512bw,avx2")]
+unsafe fn rows_avx512_portable<C: CodeStorage>(job: &mut TileJob<'_, C>) {
     rows::<C, PortableLanes>(job)
 }
 
-fn rows_generic<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn rows_avx2<C: CodeStorage>(job: &mut TileJob<'_, C>) {
     rows::<C, PortableLanes>(job)
 }
 
@@ -435,6 +512,23 @@ fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_, C>) {
     }
 }
 
+/// Runs `$body` with `$r = 0, 1, …, $n − 1` (at most 8) written out, so that arrays
+/// indexed by `$r` stay in registers.
+macro_rules! unroll {
+    ($n:expr, $r:ident => $body:block) => {
+        unroll!(@ $n, $r, $body, 0 1 2 3 4 5 6 7)
+    };
+    (@ $n:expr, $r:ident, $body:block, $($i:literal)*) => {
+        const { assert!($n <= 8, "unroll: at most 8") };
+        $(
+            if $i < $n {
+                let $r = $i;
+                $body
+            }
+        )*
+    };
+}
+
 #[inline(always)]
 fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     job: &mut TileJob<'_, C>,
@@ -449,16 +543,19 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     let (acc0, counts0) = E::start(p);
     let mut acc = [acc0; R];
     let mut counters = [counts0; R];
-    for (kk, bk) in job.panel.chunks_exact(LANES).enumerate() {
-        let bk: &[C; LANES] = bk.try_into().expect("panel row has LANES codes");
+    let panel = &job.panel[..k * LANES];
+    for kk in 0..k {
+        // SAFETY: `kk < k`, so the panel row `kk` and `a_rows[r][kk]` are in bounds.
+        let bk: &[C; LANES] = unsafe { &*panel.as_ptr().add(kk * LANES).cast() };
         // SAFETY: the caller runs `E` only on CPUs that support it.
-        let bv = unsafe { E::load(bk) };
-        for r in 0..R {
-            let a = a_rows[r][kk].widen();
-            // SAFETY: `tab` was built by `interleave` for the same unit as `p`; the
-            // caller runs `E` only on CPUs that support it.
+        let bv = unsafe { E::load(p, bk) };
+        unroll!(R, r => {
+            // SAFETY: as above for `kk`.
+            let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
+            // SAFETY: `tab` was built by `interleave` for the same unit as `p`, with
+            // `E`'s scale; the caller runs `E` only on CPUs that support it.
             unsafe { E::step(p, job.tab, &mut acc[r], a, &bv, &mut counters[r]) };
-        }
+        });
     }
     for r in 0..R {
         let (codes, lane_counts) = E::finish(acc[r], counters[r]);

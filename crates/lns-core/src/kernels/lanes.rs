@@ -27,6 +27,16 @@ pub struct MacParams {
     pub(crate) zero: i32,
     /// Highest table index.
     pub(crate) last: u32,
+    /// Accumulator codes `2·log_min` and `2·log_max + 1`: a code below the first is
+    /// zero or underflowed, a code above the second overflowed.
+    pub(crate) min_code: i32,
+    pub(crate) max_code: i32,
+    /// Operand codes below this one are zero.
+    pub(crate) op_min_code: i32,
+    /// Whether the code-domain shortcuts of the AVX-512 engine stay within i32: the
+    /// product code `((a & !1) + (b & !1)) << shift` of any two operand codes, the log
+    /// difference with any accumulator and the sum with any doubled correction.
+    pub(crate) code_domain: bool,
 }
 
 impl MacParams {
@@ -38,6 +48,20 @@ impl MacParams {
             return None;
         }
         let shift = af.frac() - f.frac();
+        // Bounds in i64 of every intermediate of the code-domain MAC.
+        let op_log = i64::from(f.log_zero().unsigned_abs().max(f.log_max().unsigned_abs()));
+        let product_code = (2 * op_log + 1) << (shift + 1);
+        let acc_log = i64::from(
+            af.log_zero()
+                .unsigned_abs()
+                .max(af.log_max().unsigned_abs()),
+        );
+        let largest = |t: &[i32]| t.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
+        let corr = i64::from(largest(table.plus_slice()).max(largest(table.minus_slice())));
+        let fits = |x: i64| x < i64::from(i32::MAX);
+        let code_domain = fits(product_code)
+            && fits(acc_log + product_code / 2)
+            && fits(product_code.max(2 * acc_log + 1) + 2 * corr);
         Some(MacParams {
             op_log_zero: f.log_zero(),
             shift,
@@ -48,20 +72,28 @@ impl MacParams {
             log_max: af.log_max(),
             zero: af.zero(),
             last: table.last(),
+            min_code: 2 * af.log_min(),
+            max_code: 2 * af.log_max() + 1,
+            op_min_code: 2 * f.log_min(),
+            code_domain,
         })
     }
 }
 
-/// Interleaves Δ+ and Δ− so one gather serves both: entry `2·d + opposite`.
-pub fn interleave(arith: &Arith) -> Option<Vec<i32>> {
+/// Interleaves Δ+ and Δ− so one gather serves both: entry `2·d + opposite` holds the
+/// correction shifted left by `scale` (0 or 1).
+pub fn interleave(arith: &Arith, scale: u32) -> Option<Vec<i32>> {
     let t = arith.acc_delta().table()?;
-    Some(
-        t.plus_slice()
-            .iter()
-            .zip(t.minus_slice())
-            .flat_map(|(&p, &m)| [p, m])
-            .collect(),
-    )
+    let mut out = vec![0; 2 * t.len()];
+    for ((pair, &p), &m) in out
+        .chunks_exact_mut(2)
+        .zip(t.plus_slice())
+        .zip(t.minus_slice())
+    {
+        pair[0] = p << scale;
+        pair[1] = m << scale;
+    }
+    Some(out)
 }
 
 /// Exceptional events per lane, summed after the loop.
@@ -85,9 +117,10 @@ impl<const W: usize> Default for LaneCounts<W> {
 /// branches) so that the compiler turns the lane loop into vector code with a gather.
 ///
 /// # Safety
-/// `tab` must hold `2·(p.last + 1)` entries (built by [`interleave`] for the same unit).
+/// `tab` must hold `2·(p.last + 1)` entries (built by [`interleave`] with scale `S` for
+/// the same unit).
 #[inline(always)]
-pub unsafe fn mac<const W: usize>(
+pub unsafe fn mac<const W: usize, const S: u32>(
     p: &MacParams,
     tab: &[i32],
     acc: &mut [i32; W],
@@ -119,7 +152,7 @@ pub unsafe fn mac<const W: usize>(
         let opposite = (sacc ^ psign) as u32;
         let idx = (d.min(p.last) * 2 + opposite) as usize;
         // SAFETY: idx ≤ 2·last + 1 < tab.len() by the caller's contract.
-        let corr = unsafe { *tab.get_unchecked(idx) };
+        let corr = unsafe { *tab.get_unchecked(idx) } >> S;
         let big_sign = if lacc >= pl { sacc } else { psign };
         let r = hi + corr;
         let cancel = (opposite == 1) & (d == 0);
@@ -153,15 +186,18 @@ pub trait LaneEngine {
     type B: Copy;
     /// All lanes zero, counters zero.
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters);
-    /// Widens `LANES` stored codes.
+    /// Scale of the correction table the engine reads (see [`interleave`]).
+    const TABLE_SCALE: u32;
+    /// Widens `LANES` stored codes (and prepares what every row's step needs of them).
     ///
     /// # Safety
     /// The CPU supports the engine's instructions.
-    unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> Self::B;
+    unsafe fn load<C: CodeStorage>(p: &MacParams, b: &[C; LANES]) -> Self::B;
     /// `acc[l] ← acc[l] + a·b[l]` for every lane.
     ///
     /// # Safety
-    /// `tab` as in [`mac`]; the CPU supports the engine's instructions.
+    /// `tab` as in [`mac`] with scale [`Self::TABLE_SCALE`]; the CPU supports the
+    /// engine's instructions.
     unsafe fn step(
         p: &MacParams,
         tab: &[i32],
@@ -184,11 +220,12 @@ impl LaneEngine for PortableLanes {
     type Acc = [i32; LANES];
     type Counters = LaneCounts<LANES>;
     type B = [i32; LANES];
+    const TABLE_SCALE: u32 = 0;
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters) {
         ([p.zero; LANES], LaneCounts::default())
     }
     #[inline(always)]
-    unsafe fn load<C: CodeStorage>(b: &[C; LANES]) -> Self::B {
+    unsafe fn load<C: CodeStorage>(_: &MacParams, b: &[C; LANES]) -> Self::B {
         std::array::from_fn(|l| b[l].widen())
     }
     #[inline(always)]
@@ -201,7 +238,7 @@ impl LaneEngine for PortableLanes {
         c: &mut Self::Counters,
     ) {
         // SAFETY: forwarded contract.
-        unsafe { mac(p, tab, acc, a, b, c) }
+        unsafe { mac::<LANES, 0>(p, tab, acc, a, b, c) }
     }
     fn finish(acc: Self::Acc, c: Self::Counters) -> ([i32; LANES], LaneCounts<LANES>) {
         (acc, c)
