@@ -17,6 +17,11 @@ use rayon::prelude::*;
 use super::to_device;
 use crate::tensor::{LnsTensor, contiguous, flex_from_vec, with_storage};
 
+/// Output positions per GEMM below which images are batched into one GEMM.
+const BATCH_COLUMNS: usize = 64;
+/// Most bytes of one batch's im2col matrix.
+const BATCH_BYTES: usize = 1 << 20;
+
 /// A 3-D convolution problem (1-D and 2-D ones use depth/height 1).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Conv3 {
@@ -81,31 +86,62 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
         let wv = contiguous::<C>(&w.codes);
         let zero = C::narrow(fmt.zero());
         let mut out = vec![zero; n * co * positions];
-        // Input coordinate of output o and tap t along axis i, if inside the input.
-        let src = |i: usize, o: usize, t: usize, size: usize| -> Option<usize> {
-            let pos = (o * p.stride[i] + t * p.dilation[i]) as isize - p.pad_before[i];
-            let ld = p.input_dilation[i] as isize;
-            if pos < 0 || pos % ld != 0 {
-                return None;
-            }
-            let idx = (pos / ld) as usize;
-            (idx < size).then_some(idx)
+        // Input coordinate of output o and tap t along axis i, if inside the input, as
+        // one table per axis: `taps[i][t·outputs + o]`, `usize::MAX` outside.
+        let taps = |i: usize, outputs: usize, kernel: usize, size: usize| -> Vec<usize> {
+            (0..kernel)
+                .flat_map(|t| (0..outputs).map(move |o| (t, o)))
+                .map(|(t, o)| {
+                    let pos = (o * p.stride[i] + t * p.dilation[i]) as isize - p.pad_before[i];
+                    let ld = p.input_dilation[i] as isize;
+                    if pos < 0 || pos % ld != 0 || (pos / ld) as usize >= size {
+                        usize::MAX
+                    } else {
+                        (pos / ld) as usize
+                    }
+                })
+                .collect()
         };
-        let image = |ni: usize, dst: &mut [C], exec: Exec| {
-            let mut cols = vec![zero; kk * positions];
+        let (tz_src, ty_src, tx_src) = (taps(0, od, kd, d), taps(1, oh, kh, h), taps(2, ow, kw, wd));
+        // Images per GEMM: outputs with few positions are batched side by side (image
+        // `j` of a batch in columns `j·positions ..`), so that the GEMM's panels of 16
+        // columns are full and its setup and packing of the weight are shared.
+        let batch = if positions >= BATCH_COLUMNS {
+            1
+        } else {
+            let per_image = kk * positions * std::mem::size_of::<C>();
+            (BATCH_COLUMNS / positions.max(1))
+                .min(BATCH_BYTES / per_image.max(1))
+                .clamp(1, n.max(1))
+        };
+        // Images `first .. first + images` into `dst` (`images × co × positions`).
+        let images = |first: usize, dst: &mut [C], exec: Exec| {
+            let images = dst.len() / (co * positions);
+            let width = images * positions;
+            let mut cols = vec![zero; kk * width];
+            let mut product = if images > 1 { vec![zero; cog * width] } else { Vec::new() };
             for gi in 0..g {
-                for ci in 0..cg {
-                    let plane = &xv[((ni * c) + gi * cg + ci) * d * h * wd..][..d * h * wd];
-                    for (tz, ty, tx) in (0..kd).flat_map(|a| (0..kh).flat_map(move |b| (0..kw).map(move |cc| (a, b, cc)))) {
-                        let row = ((ci * kd + tz) * kh + ty) * kw + tx;
-                        let dst_row = &mut cols[row * positions..][..positions];
-                        for z in 0..od {
-                            let Some(iz) = src(0, z, tz, d) else { continue };
-                            for y in 0..oh {
-                                let Some(iy) = src(1, y, ty, h) else { continue };
-                                for xx in 0..ow {
-                                    if let Some(ix) = src(2, xx, tx, wd) {
-                                        dst_row[(z * oh + y) * ow + xx] = plane[(iz * h + iy) * wd + ix];
+                for j in 0..images {
+                    let ni = first + j;
+                    for ci in 0..cg {
+                        let plane = &xv[((ni * c) + gi * cg + ci) * d * h * wd..][..d * h * wd];
+                        for (tz, ty, tx) in (0..kd).flat_map(|a| (0..kh).flat_map(move |b| (0..kw).map(move |cc| (a, b, cc)))) {
+                            let row = ((ci * kd + tz) * kh + ty) * kw + tx;
+                            let dst_row = &mut cols[row * width + j * positions..][..positions];
+                            for (z, &iz) in tz_src[tz * od..][..od].iter().enumerate() {
+                                if iz == usize::MAX {
+                                    continue;
+                                }
+                                for (y, &iy) in ty_src[ty * oh..][..oh].iter().enumerate() {
+                                    if iy == usize::MAX {
+                                        continue;
+                                    }
+                                    let src_row = &plane[(iz * h + iy) * wd..][..wd];
+                                    let out_row = &mut dst_row[(z * oh + y) * ow..][..ow];
+                                    for (o, &ix) in out_row.iter_mut().zip(&tx_src[tx * ow..][..ow]) {
+                                        if ix != usize::MAX {
+                                            *o = src_row[ix];
+                                        }
                                     }
                                 }
                             }
@@ -113,20 +149,30 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                     }
                 }
                 let wg = MatRef::row_major(&wv[gi * cog * kk..][..cog * kk], cog, kk);
-                let cm = MatRef::row_major(&cols[..], kk, positions);
-                gemm(&arith, wg, cm, &mut dst[gi * cog * positions..][..cog * positions], exec)
-                    .unwrap_or_else(|e| panic!("conv: {e}"));
+                let cm = MatRef::row_major(&cols[..], kk, width);
+                if images == 1 {
+                    gemm(&arith, wg, cm, &mut dst[gi * cog * positions..][..cog * positions], exec)
+                        .unwrap_or_else(|e| panic!("conv: {e}"));
+                } else {
+                    gemm(&arith, wg, cm, &mut product, exec).unwrap_or_else(|e| panic!("conv: {e}"));
+                    for (oc, row) in product.chunks_exact(width).enumerate() {
+                        for (j, plane) in row.chunks_exact(positions).enumerate() {
+                            dst[(j * co + gi * cog + oc) * positions..][..positions].copy_from_slice(plane);
+                        }
+                    }
+                }
                 if gi + 1 < g {
                     cols.fill(zero);
                 }
             }
         };
         if positions > 0 && co > 0 {
-            if n >= rayon::current_num_threads() {
+            let chunk = batch * co * positions;
+            if n.div_ceil(batch) >= rayon::current_num_threads() {
                 let exec = Exec { parallel: false, ..dev_exec };
-                out.par_chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, exec));
+                out.par_chunks_mut(chunk).enumerate().for_each(|(bi, dst)| images(bi * batch, dst, exec));
             } else {
-                out.chunks_mut(co * positions).enumerate().for_each(|(ni, dst)| image(ni, dst, dev_exec));
+                out.chunks_mut(chunk).enumerate().for_each(|(bi, dst)| images(bi * batch, dst, dev_exec));
             }
         }
         if let Some(b) = &bias {

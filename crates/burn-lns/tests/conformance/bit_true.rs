@@ -74,6 +74,16 @@ fn ops(device: &LnsDevice) -> Vec<(&'static str, Vec<i32>)> {
                 ConvTransposeOptions::new([2, 1], [1, 0], [1, 0], [1, 1], 2),
             )),
         ),
+        // 2×2 outputs: images are batched 16 to a GEMM (three batches, the last short).
+        (
+            "conv2d_batched_images",
+            codes(conv2d(
+                input([37, 3, 4, 4], 11, device),
+                input([6, 3, 3, 3], 12, device).mul_scalar(0.3),
+                Some(input([6], 13, device)),
+                ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
+            )),
+        ),
         ("sum", codes(long.clone().sum())),
         ("sum_dim", codes(long.clone().sum_dim(1))),
         ("mean_dim", codes(long.clone().mean_dim(0))),
@@ -160,4 +170,25 @@ fn lns32_ref_codes_are_identical_on_every_simd_level() {
 fn lns12_pwl_and_lns8_codes_are_identical_on_every_simd_level() {
     every_simd_level_agrees("lns12-pwl");
     every_simd_level_agrees("lns8");
+}
+
+/// Convolutions with few output positions batch several images into one GEMM; every
+/// image's codes equal those of convolving it alone.
+#[test]
+fn a_batched_convolution_equals_the_convolutions_of_its_images() {
+    for spec in ["lns16", "lns8", "lns16:simd=scalar", "16:10:lut:acc=20:14"] {
+        let device: LnsDevice = spec.parse().unwrap();
+        let x = relu(input([21, 4, 3, 5], 14, &device));
+        let w = input([6, 2, 2, 3], 15, &device).mul_scalar(0.3);
+        let b = Some(input([6], 16, &device));
+        let opts = ConvOptions::new([1, 2], [0, 1], [1, 1], 2);
+        let all = codes(conv2d(x.clone(), w.clone(), b.clone(), opts.clone()));
+        let one_by_one: Vec<i32> = (0..21)
+            .flat_map(|i| {
+                let xi = x.clone().slice([i..i + 1, 0..4, 0..3, 0..5]);
+                codes(conv2d(xi, w.clone(), b.clone(), opts.clone()))
+            })
+            .collect();
+        assert_eq!(all, one_by_one, "{spec}");
+    }
 }
