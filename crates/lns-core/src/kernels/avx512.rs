@@ -65,11 +65,12 @@ impl LaneEngine for Avx512Lanes {
     }
 
     #[inline(always)]
-    unsafe fn step(
+    unsafe fn step<C: CodeStorage>(
         p: &MacParams,
         tab: &[i32],
         acc: &mut Self::Acc,
         a: i32,
+        _: &[C; LANES],
         b: &Self::B,
         c: &mut Self::Counters,
     ) {

@@ -554,7 +554,7 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
             let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
             // SAFETY: `tab` was built by `interleave` for the same unit as `p`, with
             // `E`'s scale; the caller runs `E` only on CPUs that support it.
-            unsafe { E::step(p, job.tab, &mut acc[r], a, &bv, &mut counters[r]) };
+            unsafe { E::step(p, job.tab, &mut acc[r], a, bk, &bv, &mut counters[r]) };
         });
     }
     for r in 0..R {

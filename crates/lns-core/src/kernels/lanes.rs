@@ -117,15 +117,15 @@ impl<const W: usize> Default for LaneCounts<W> {
 /// branches) so that the compiler turns the lane loop into vector code with a gather.
 ///
 /// # Safety
-/// `tab` must hold `2·(p.last + 1)` entries (built by [`interleave`] with scale `S` for
+/// `tab` must hold `2·(p.last + 1)` entries (built by [`interleave`] with scale 0 for
 /// the same unit).
 #[inline(always)]
-pub unsafe fn mac<const W: usize, const S: u32>(
+pub unsafe fn mac<const W: usize, C: CodeStorage>(
     p: &MacParams,
     tab: &[i32],
     acc: &mut [i32; W],
     a: i32,
-    b: &[i32; W],
+    b: &[C; W],
     c: &mut LaneCounts<W>,
 ) {
     let la = a >> 1;
@@ -134,11 +134,12 @@ pub unsafe fn mac<const W: usize, const S: u32>(
         return;
     }
     for l in 0..W {
-        let lb = b[l] >> 1;
+        let bl = b[l].widen();
+        let lb = bl >> 1;
         // mul, in the accumulator format (operands widen exactly).
         let in_zero = lb == p.op_log_zero;
         let raw = (la + lb).clamp(p.plo, p.phi) << p.shift;
-        let psign = (a ^ b[l]) & 1;
+        let psign = (a ^ bl) & 1;
         let (p_over, p_under) = (raw > p.log_max, raw < p.log_min);
         c.saturated[l] += u32::from(!in_zero & p_over);
         c.flushed[l] += u32::from(!in_zero & p_under);
@@ -152,7 +153,7 @@ pub unsafe fn mac<const W: usize, const S: u32>(
         let opposite = (sacc ^ psign) as u32;
         let idx = (d.min(p.last) * 2 + opposite) as usize;
         // SAFETY: idx ≤ 2·last + 1 < tab.len() by the caller's contract.
-        let corr = unsafe { *tab.get_unchecked(idx) } >> S;
+        let corr = unsafe { *tab.get_unchecked(idx) };
         let big_sign = if lacc >= pl { sacc } else { psign };
         let r = hi + corr;
         let cancel = (opposite == 1) & (d == 0);
@@ -182,27 +183,29 @@ pub trait LaneEngine {
     type Acc: Copy;
     /// Saturation and flush counters of all lanes.
     type Counters: Copy;
-    /// One row of B's lanes, widened to i32.
+    /// What every row's step needs of one row of B beyond its codes, prepared once.
     type B: Copy;
     /// All lanes zero, counters zero.
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters);
     /// Scale of the correction table the engine reads (see [`interleave`]).
     const TABLE_SCALE: u32;
-    /// Widens `LANES` stored codes (and prepares what every row's step needs of them).
+    /// Prepares one row of B for the steps of every row of A.
     ///
     /// # Safety
     /// The CPU supports the engine's instructions.
     unsafe fn load<C: CodeStorage>(p: &MacParams, b: &[C; LANES]) -> Self::B;
-    /// `acc[l] ← acc[l] + a·b[l]` for every lane.
+    /// `acc[l] ← acc[l] + a·b[l]` for every lane: `codes` is the row of B, `b` what
+    /// [`Self::load`] prepared of it.
     ///
     /// # Safety
     /// `tab` as in [`mac`] with scale [`Self::TABLE_SCALE`]; the CPU supports the
     /// engine's instructions.
-    unsafe fn step(
+    unsafe fn step<C: CodeStorage>(
         p: &MacParams,
         tab: &[i32],
         acc: &mut Self::Acc,
         a: i32,
+        codes: &[C; LANES],
         b: &Self::B,
         c: &mut Self::Counters,
     );
@@ -219,26 +222,27 @@ pub struct PortableLanes;
 impl LaneEngine for PortableLanes {
     type Acc = [i32; LANES];
     type Counters = LaneCounts<LANES>;
-    type B = [i32; LANES];
+    /// Nothing: the lanes read the stored codes (which keeps them loads from memory that
+    /// the compiler vectorizes).
+    type B = ();
     const TABLE_SCALE: u32 = 0;
     fn start(p: &MacParams) -> (Self::Acc, Self::Counters) {
         ([p.zero; LANES], LaneCounts::default())
     }
     #[inline(always)]
-    unsafe fn load<C: CodeStorage>(_: &MacParams, b: &[C; LANES]) -> Self::B {
-        std::array::from_fn(|l| b[l].widen())
-    }
+    unsafe fn load<C: CodeStorage>(_: &MacParams, _: &[C; LANES]) -> Self::B {}
     #[inline(always)]
-    unsafe fn step(
+    unsafe fn step<C: CodeStorage>(
         p: &MacParams,
         tab: &[i32],
         acc: &mut Self::Acc,
         a: i32,
-        b: &Self::B,
+        codes: &[C; LANES],
+        _: &Self::B,
         c: &mut Self::Counters,
     ) {
         // SAFETY: forwarded contract.
-        unsafe { mac::<LANES, 0>(p, tab, acc, a, b, c) }
+        unsafe { mac(p, tab, acc, a, codes, c) }
     }
     fn finish(acc: Self::Acc, c: Self::Counters) -> ([i32; LANES], LaneCounts<LANES>) {
         (acc, c)
