@@ -176,18 +176,7 @@ fn vectors_round_trip_through_check_and_corruption_is_caught() {
 fn dot_and_mac_vectors_with_a_fitted_table_check() {
     let dir = temp_dir("vectors-pwl");
     let json = dir.join("t.json");
-    let o = lns(&[
-        "fit-pwl",
-        "--bits",
-        "12",
-        "--frac",
-        "6",
-        "--iters",
-        "50",
-        "--out",
-        json.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::fit_pwl_12_6(&json);
     for op in ["mac", "dot"] {
         let out = dir.join(op);
         let o = lns(&[

@@ -226,18 +226,7 @@ fn bad_model_and_missing_data_fail_with_clear_messages() {
 fn madam_with_a_fitted_pwl_file_trains_and_resumes_exactly() {
     let dir = temp_dir("madam-pwl-file");
     let table = dir.join("fit12.json");
-    let o = lns(&[
-        "fit-pwl",
-        "--bits",
-        "12",
-        "--frac",
-        "6",
-        "--iters",
-        "50",
-        "--out",
-        table.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::fit_pwl_12_6(&table);
     let backend = format!("12:6:pwl={}", table.display());
     let run = |out: &Path, epochs: &str, extra: &[&str]| {
         let mut args = vec!["train", "--backend", &backend, "--epochs", epochs];

@@ -32,3 +32,19 @@ pub fn temp_dir(group: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Writes a quickly fitted 12:6 PWL table (`lns fit-pwl`, 50 iterations) to `path`.
+pub fn fit_pwl_12_6(path: &Path) {
+    let o = lns(&[
+        "fit-pwl",
+        "--bits",
+        "12",
+        "--frac",
+        "6",
+        "--iters",
+        "50",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
