@@ -41,6 +41,8 @@ fn units() -> Vec<Arith> {
         (Format::LNS16, DeltaKind::Shift),
         (Format::LNS12, DeltaKind::Pwl),
         (Format::LNS8, DeltaKind::LutSmall),
+        (Format::LNS16, DeltaKind::LutSmall),
+        (Format::LNS12, DeltaKind::LutSmall),
         (Format::LNS32, DeltaKind::Lut),
     ]
     .into_iter()
@@ -52,6 +54,17 @@ fn units() -> Vec<Arith> {
             .unwrap(),
     );
     v.push(Arith::new(Format::new(20, 12).unwrap(), DeltaKind::Exact));
+    // Coarse tables in a wider accumulator, and one with more buckets than the AVX-512
+    // permute holds (20:14: ~16 log units of support).
+    v.push(
+        Arith::new(Format::LNS12, DeltaKind::LutSmall)
+            .with_accumulator(Format::LNS16)
+            .unwrap(),
+    );
+    v.push(Arith::new(
+        Format::new(20, 14).unwrap(),
+        DeltaKind::LutSmall,
+    ));
     v
 }
 

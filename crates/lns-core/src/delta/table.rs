@@ -12,6 +12,7 @@ pub const MAX_TABLE_LEN: u32 = 1 << 20;
 pub struct DeltaTable {
     plus: Vec<i32>,
     minus: Vec<i32>,
+    step_drop: u32,
 }
 
 impl DeltaTable {
@@ -21,10 +22,10 @@ impl DeltaTable {
         if support > MAX_TABLE_LEN {
             return None;
         }
-        let plus = (0..=support)
+        let plus: Vec<i32> = (0..=support)
             .map(|d| if d == support { 0 } else { delta.plus(d) })
             .collect();
-        let minus = (0..=support)
+        let minus: Vec<i32> = (0..=support)
             .map(|d| {
                 if d == 0 || d == support {
                     0
@@ -33,7 +34,24 @@ impl DeltaTable {
                 }
             })
             .collect();
-        Some(DeltaTable { plus, minus })
+        let step_drop = step_drop(&plus, &minus);
+        Some(DeltaTable {
+            plus,
+            minus,
+            step_drop,
+        })
+    }
+
+    /// The largest `k` for which both columns are step functions of `d >> k`: constant
+    /// on every bucket `[i·2^k, (i+1)·2^k)` (Δ−(0), which the adder never reads, does
+    /// not count). Coarse tables (`lut-small`) have `k = frac`; full-resolution ones 0.
+    pub fn step_drop(&self) -> u32 {
+        self.step_drop
+    }
+
+    /// Buckets of `2^step_drop` code differences up to and including the last entry.
+    pub fn step_buckets(&self) -> u32 {
+        (self.last() >> self.step_drop) + 1
     }
 
     /// Entries per sign (support + 1).
@@ -63,6 +81,21 @@ impl DeltaTable {
     }
 }
 
+/// The smallest number of trailing zero bits among the code differences where a column
+/// changes value: every change point is a multiple of `2^k` exactly when both columns
+/// are step functions of `d >> k`.
+fn step_drop(plus: &[i32], minus: &[i32]) -> u32 {
+    let changes = |col: &[i32], from: usize| {
+        (from..col.len())
+            .filter(|&d| col[d] != col[d - 1])
+            .map(|d| d.trailing_zeros())
+            .min()
+    };
+    // Δ−(0) is never read, so Δ− can only change from d = 2 on.
+    let k = changes(plus, 1).into_iter().chain(changes(minus, 2)).min();
+    k.unwrap_or(31).min(31)
+}
+
 impl DeltaFn for DeltaTable {
     #[inline(always)]
     fn plus(&self, d: u32) -> i32 {
@@ -74,5 +107,33 @@ impl DeltaFn for DeltaTable {
     }
     fn support(&self) -> u32 {
         self.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DeltaKind, Format};
+
+    fn table(fmt: Format, kind: DeltaKind) -> DeltaTable {
+        kind.build(fmt).table().expect("small support").clone()
+    }
+
+    #[test]
+    fn coarse_table_is_a_step_function_of_one_bucket_per_log_unit() {
+        let t = table(Format::LNS16, DeltaKind::LutSmall);
+        assert_eq!(t.step_drop(), 10);
+        assert_eq!(t.step_buckets(), 13);
+        for d in 1..t.len() as u32 {
+            let first = (d >> 10) << 10;
+            assert_eq!(t.plus(d), t.plus(first), "Δ+({d})");
+            assert_eq!(t.minus(d), t.minus(first.max(1)), "Δ−({d})");
+        }
+    }
+
+    #[test]
+    fn full_resolution_table_has_no_buckets() {
+        assert_eq!(table(Format::LNS16, DeltaKind::Lut).step_drop(), 0);
+        assert_eq!(table(Format::LNS12, DeltaKind::Pwl).step_drop(), 0);
     }
 }

@@ -1,5 +1,7 @@
-//! The MAC lane engine in AVX-512 registers: 16 lanes per register, one `vpgatherdd`
-//! for Δ, and [`super::lanes::mac`]'s selects rewritten on packed codes.
+//! The MAC lane engine in AVX-512 registers: 16 lanes per register, Δ read with one
+//! `vpgatherdd` (or, for a step-function table of at most 16 buckets per sign, one
+//! `vpermt2d` from two registers), and [`super::lanes::mac`]'s selects rewritten on
+//! packed codes.
 //!
 //! **Code domain.** With `code = 2·L + s`, the product of operand codes `a`, `b` in the
 //! accumulator format is the code `((a & !1) + (b & !1)) << shift | (s_a ^ s_b)`, and
@@ -19,8 +21,10 @@ use std::arch::x86_64::*;
 use super::lanes::{LANES, LaneCounts, LaneEngine, MacParams};
 use crate::code::CodeStorage;
 
-/// Sixteen accumulators in one `zmm` register.
-pub struct Avx512Lanes;
+/// Sixteen accumulators in one `zmm` register. `STEPS`: the correction table is the
+/// bucket table of [`super::lanes::interleave_steps`] (read by a permute), otherwise
+/// the full table of [`super::lanes::interleave`] (read by a gather).
+pub struct Avx512Lanes<const STEPS: bool>;
 
 /// One row of a B panel, prepared for every row of A.
 #[derive(Clone, Copy)]
@@ -39,7 +43,7 @@ pub struct Counters {
     saturated: __m512i,
 }
 
-impl LaneEngine for Avx512Lanes {
+impl<const STEPS: bool> LaneEngine for Avx512Lanes<STEPS> {
     type Acc = __m512i;
     type Counters = Counters;
     type B = BRow;
@@ -75,7 +79,7 @@ impl LaneEngine for Avx512Lanes {
         c: &mut Self::Counters,
     ) {
         // SAFETY: forwarded contract (AVX-512F present, `tab` doubled and long enough).
-        unsafe { step(p, tab, acc, a, b, c) }
+        unsafe { step::<STEPS>(p, tab, acc, a, b, c) }
     }
 
     fn finish(acc: Self::Acc, c: Self::Counters) -> ([i32; LANES], LaneCounts<LANES>) {
@@ -134,7 +138,14 @@ unsafe fn prepare(p: &MacParams, b: __m512i) -> BRow {
 /// One MAC step on 16 lanes, equal to `lanes::mac` lane for lane.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn step(p: &MacParams, tab: &[i32], acc: &mut __m512i, a: i32, b: &BRow, c: &mut Counters) {
+unsafe fn step<const STEPS: bool>(
+    p: &MacParams,
+    tab: &[i32],
+    acc: &mut __m512i,
+    a: i32,
+    b: &BRow,
+    c: &mut Counters,
+) {
     if a >> 1 == p.op_log_zero {
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
@@ -153,7 +164,7 @@ unsafe fn step(p: &MacParams, tab: &[i32], acc: &mut __m512i, a: i32, b: &BRow, 
     let live = _mm512_mask_cmpge_epi32_mask(product_live, old, min_code);
     let acc_zero = _mm512_mask_cmplt_epi32_mask(product_live, old, min_code);
     // SAFETY: forwarded contract (`tab` holds `2·(last + 1)` doubled entries).
-    let mut sum = unsafe { add(p, tab, old, product, live) };
+    let mut sum = unsafe { add::<STEPS>(p, tab, old, product, live) };
     let mut sum_over = _mm512_mask_cmpgt_epi32_mask(live, sum, max_code);
     if product_over | sum_over != 0 {
         // Saturation (rare): a product beyond ±max becomes ±max before the addition, a
@@ -162,7 +173,7 @@ unsafe fn step(p: &MacParams, tab: &[i32], acc: &mut __m512i, a: i32, b: &BRow, 
         if product_over != 0 {
             product = _mm512_mask_ternarylogic_epi32(product, product_over, one, top, 0xEA);
             // SAFETY: as above.
-            sum = unsafe { add(p, tab, old, product, live) };
+            sum = unsafe { add::<STEPS>(p, tab, old, product, live) };
             sum_over = _mm512_mask_cmpgt_epi32_mask(live, sum, max_code);
         }
         c.saturated = _mm512_mask_add_epi32(c.saturated, product_over, c.saturated, one);
@@ -182,10 +193,11 @@ unsafe fn step(p: &MacParams, tab: &[i32], acc: &mut __m512i, a: i32, b: &BRow, 
 /// plus twice Δ±(|L_acc − L_p|) (before the range checks and the cancellation).
 ///
 /// # Safety
-/// `tab` holds `2·(p.last + 1)` doubled entries.
+/// `tab` holds `2·(p.last + 1)` doubled entries, or with `STEPS` the
+/// `2·STEP_BUCKETS` doubled bucket entries.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn add(
+unsafe fn add<const STEPS: bool>(
     p: &MacParams,
     tab: &[i32],
     acc: __m512i,
@@ -194,17 +206,33 @@ unsafe fn add(
 ) -> __m512i {
     let diff = _mm512_sub_epi32(_mm512_srai_epi32::<1>(acc), _mm512_srai_epi32::<1>(product));
     let d = _mm512_abs_epi32(diff);
-    let last = _mm512_set1_epi32(p.last as i32);
-    // Only lanes that use the sum and whose difference is inside the table are looked
-    // up: the last entries (Δ± beyond the support) are 0.
-    let inside = _mm512_mask_cmplt_epu32_mask(lanes, d, last);
-    let idx = _mm512_add_epi32(
-        _mm512_slli_epi32::<1>(d),
-        _mm512_and_si512(_mm512_xor_si512(acc, product), _mm512_set1_epi32(1)),
-    );
-    // SAFETY: every looked-up index is below `2·last` (the caller's contract).
-    let corr = unsafe {
-        _mm512_mask_i32gather_epi32::<4>(_mm512_setzero_si512(), inside, idx, tab.as_ptr())
+    let opposite = _mm512_and_si512(_mm512_xor_si512(acc, product), _mm512_set1_epi32(1));
+    let corr = if STEPS {
+        // Bucket `min(d >> step_drop, last_step)`; lanes beyond the support read the
+        // last bucket's 0, lanes that do not use the sum read anything.
+        let bucket = _mm512_min_epu32(
+            _mm512_srl_epi32(d, _mm_cvtsi32_si128(p.step_drop as i32)),
+            _mm512_set1_epi32(p.last_step as i32),
+        );
+        let idx = _mm512_add_epi32(_mm512_slli_epi32::<1>(bucket), opposite);
+        // SAFETY: `tab` holds 32 entries (the caller's contract).
+        let (lo, hi) = unsafe {
+            (
+                _mm512_loadu_si512(tab.as_ptr().cast()),
+                _mm512_loadu_si512(tab.as_ptr().add(LANES).cast()),
+            )
+        };
+        _mm512_permutex2var_epi32(lo, idx, hi)
+    } else {
+        let last = _mm512_set1_epi32(p.last as i32);
+        // Only lanes that use the sum and whose difference is inside the table are
+        // looked up: the last entries (Δ± beyond the support) are 0.
+        let inside = _mm512_mask_cmplt_epu32_mask(lanes, d, last);
+        let idx = _mm512_add_epi32(_mm512_slli_epi32::<1>(d), opposite);
+        // SAFETY: every looked-up index is below `2·last` (the caller's contract).
+        unsafe {
+            _mm512_mask_i32gather_epi32::<4>(_mm512_setzero_si512(), inside, idx, tab.as_ptr())
+        }
     };
     let acc_big = _mm512_cmpge_epi32_mask(diff, _mm512_setzero_si512());
     _mm512_add_epi32(_mm512_mask_blend_epi32(acc_big, product, acc), corr)

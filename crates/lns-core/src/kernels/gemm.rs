@@ -3,7 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::lanes::{LANES, LaneEngine, MacParams, PortableLanes, interleave};
+use super::lanes::{
+    LANES, LaneEngine, MacParams, PortableLanes, fits_steps, interleave, interleave_steps,
+};
 use super::scalar::dot_codes;
 use super::{Exec, SimdLevel};
 use crate::code::CodeStorage;
@@ -127,7 +129,7 @@ pub fn gemm<C: CodeStorage>(
     }
     let params = MacParams::new(arith).filter(|_| exec.simd != SimdLevel::Scalar);
     let engine = params.map(|p| Engine::for_level(exec.simd, &p));
-    let table = engine.and_then(|e| interleave(arith, e.table_scale()));
+    let table = params.zip(engine).and_then(|(p, e)| e.table(arith, &p));
     let counts = match (params, engine, table) {
         (Some(p), Some(engine), Some(tab)) => {
             let n = b.cols;
@@ -280,9 +282,12 @@ enum Engine {
     /// engine's code domain.
     #[cfg(target_arch = "x86_64")]
     Avx512Portable,
-    /// [`super::avx512::Avx512Lanes`].
+    /// [`super::avx512::Avx512Lanes`] reading the full table.
     #[cfg(target_arch = "x86_64")]
     Avx512,
+    /// [`super::avx512::Avx512Lanes`] reading a step-function table's buckets.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Steps,
 }
 
 impl Engine {
@@ -294,7 +299,9 @@ impl Engine {
                     SimdLevel::Avx512.is_available(),
                     "AVX-512 requested on a CPU without it"
                 );
-                if p.code_domain {
+                if p.code_domain && fits_steps(p) {
+                    Engine::Avx512Steps
+                } else if p.code_domain {
                     Engine::Avx512
                 } else {
                     Engine::Avx512Portable
@@ -312,12 +319,21 @@ impl Engine {
         }
     }
 
-    /// The scale of the correction table the engine reads.
-    fn table_scale(self) -> u32 {
+    /// The correction table the engine reads.
+    fn table(self, arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Engine::Avx512 => <super::avx512::Avx512Lanes as LaneEngine>::TABLE_SCALE,
-            _ => PortableLanes::TABLE_SCALE,
+            Engine::Avx512 => interleave(
+                arith,
+                <super::avx512::Avx512Lanes<false> as LaneEngine>::TABLE_SCALE,
+            ),
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx512Steps => interleave_steps(
+                arith,
+                p,
+                <super::avx512::Avx512Lanes<true> as LaneEngine>::TABLE_SCALE,
+            ),
+            _ => interleave(arith, PortableLanes::TABLE_SCALE),
         }
     }
 }
@@ -465,9 +481,11 @@ impl<C: CodeStorage> TileJob<'_, C> {
 
 fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
     match engine {
-        // SAFETY (all three): `Engine::for_level` checked that the CPU supports the level.
+        // SAFETY (all): `Engine::for_level` checked that the CPU supports the level.
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512 => unsafe { rows_avx512(job) },
+        Engine::Avx512 => unsafe { rows_avx512::<C, false>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Steps => unsafe { rows_avx512::<C, true>(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
@@ -478,8 +496,8 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx2")]
-unsafe fn rows_avx512<C: CodeStorage>(job: &mut TileJob<'_, C>) {
-    rows::<C, super::avx512::Avx512Lanes>(job)
+unsafe fn rows_avx512<C: CodeStorage, const STEPS: bool>(job: &mut TileJob<'_, C>) {
+    rows::<C, super::avx512::Avx512Lanes<STEPS>>(job)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -552,8 +570,7 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
         unroll!(R, r => {
             // SAFETY: as above for `kk`.
             let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
-            // SAFETY: `tab` was built by `interleave` for the same unit as `p`, with
-            // `E`'s scale; the caller runs `E` only on CPUs that support it.
+            // SAFETY: `tab` was built by `Engine::table` for `E` and the same unit as `p`; the caller runs `E` only on CPUs that support it.
             unsafe { E::step(p, job.tab, &mut acc[r], a, bk, &bv, &mut counters[r]) };
         });
     }

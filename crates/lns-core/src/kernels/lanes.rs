@@ -3,6 +3,7 @@
 //! independent outputs. Every select mirrors a branch of [`crate::arith`].
 
 use crate::code::CodeStorage;
+use crate::delta::DeltaFn;
 use crate::unit::Arith;
 
 /// Lane kernels run only where codes and corrections provably fit i32 without
@@ -27,6 +28,10 @@ pub struct MacParams {
     pub(crate) zero: i32,
     /// Highest table index.
     pub(crate) last: u32,
+    /// The table is a step function of `d >> step_drop` ([`crate::DeltaTable::step_drop`])
+    /// whose last bucket is `last_step`.
+    pub(crate) step_drop: u32,
+    pub(crate) last_step: u32,
     /// Accumulator codes `2·log_min` and `2·log_max + 1`: a code below the first is
     /// zero or underflowed, a code above the second overflowed.
     pub(crate) min_code: i32,
@@ -72,6 +77,8 @@ impl MacParams {
             log_max: af.log_max(),
             zero: af.zero(),
             last: table.last(),
+            step_drop: table.step_drop(),
+            last_step: table.step_buckets() - 1,
             min_code: 2 * af.log_min(),
             max_code: 2 * af.log_max() + 1,
             op_min_code: 2 * f.log_min(),
@@ -92,6 +99,38 @@ pub fn interleave(arith: &Arith, scale: u32) -> Option<Vec<i32>> {
     {
         pair[0] = p << scale;
         pair[1] = m << scale;
+    }
+    Some(out)
+}
+
+/// Buckets per correction that fit the two-register table of [`interleave_steps`].
+pub const STEP_BUCKETS: u32 = 16;
+
+/// Whether [`interleave_steps`] can hold the unit's table.
+pub fn fits_steps(p: &MacParams) -> bool {
+    p.last_step < STEP_BUCKETS
+}
+
+/// The table of a step-function Δ (a coarse `lut-small` table) with one entry per
+/// bucket instead of per code difference, interleaved and shifted like [`interleave`]:
+/// entry `2·i + opposite` holds the correction of bucket `i = min(d, last) >> step_drop`,
+/// padded with zeros to `2·STEP_BUCKETS` entries (two AVX-512 registers, read with one
+/// permute instead of a gather). `None` where the table does not fit.
+pub fn interleave_steps(arith: &Arith, p: &MacParams, scale: u32) -> Option<Vec<i32>> {
+    let t = arith.acc_delta().table()?;
+    if !fits_steps(p) {
+        return None;
+    }
+    let mut out = vec![0; 2 * STEP_BUCKETS as usize];
+    for (i, pair) in out
+        .chunks_exact_mut(2)
+        .take(p.last_step as usize + 1)
+        .enumerate()
+    {
+        let first = (i as u32) << p.step_drop;
+        pair[0] = t.plus(first) << scale;
+        // Δ−(0) is never read; bucket 0's value is the one at d = 1.
+        pair[1] = t.minus(first.max(1)) << scale;
     }
     Some(out)
 }
