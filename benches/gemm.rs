@@ -85,47 +85,49 @@ fn bench_levels_and_threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("gemm-levels-256");
     group.sample_size(10);
     group.throughput(Throughput::Elements((n * n * n) as u64));
-    let unit = Arith::new(Format::LNS16, DeltaKind::Lut);
-    let a: Vec<i16> = random_codes(&unit, n * n, 1)
-        .into_iter()
-        .map(|c| c as i16)
-        .collect();
-    let b: Vec<i16> = random_codes(&unit, n * n, 2)
-        .into_iter()
-        .map(|c| c as i16)
-        .collect();
-    let mut out = vec![0i16; n * n];
-    let mut run = |name: String, threads: usize, simd: SimdLevel| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
-        group.bench_function(name, |bch| {
-            bch.iter(|| {
-                pool.install(|| {
-                    gemm(
-                        &unit,
-                        MatRef::row_major(&a, n, n),
-                        MatRef::row_major(&b, n, n),
-                        &mut out,
-                        Exec {
-                            simd,
-                            parallel: true,
-                        },
-                    )
-                    .unwrap()
+    for kind in [DeltaKind::Lut, DeltaKind::LutSmall] {
+        let unit = Arith::new(Format::LNS16, kind);
+        let a: Vec<i16> = random_codes(&unit, n * n, 1)
+            .into_iter()
+            .map(|c| c as i16)
+            .collect();
+        let b: Vec<i16> = random_codes(&unit, n * n, 2)
+            .into_iter()
+            .map(|c| c as i16)
+            .collect();
+        let mut out = vec![0i16; n * n];
+        let mut run = |name: String, threads: usize, simd: SimdLevel| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            group.bench_function(format!("{kind}/{name}"), |bch| {
+                bch.iter(|| {
+                    pool.install(|| {
+                        gemm(
+                            &unit,
+                            MatRef::row_major(&a, n, n),
+                            MatRef::row_major(&b, n, n),
+                            &mut out,
+                            Exec {
+                                simd,
+                                parallel: true,
+                            },
+                        )
+                        .unwrap()
+                    })
                 })
-            })
-        });
-    };
-    for level in SimdLevel::available() {
-        run(format!("{level:?}-1thread"), 1, level);
+            });
+        };
+        for level in SimdLevel::available() {
+            run(format!("{level:?}-1thread"), 1, level);
+        }
+        run(
+            format!("{:?}-2threads", SimdLevel::detect()),
+            2,
+            SimdLevel::detect(),
+        );
     }
-    run(
-        format!("{:?}-2threads", SimdLevel::detect()),
-        2,
-        SimdLevel::detect(),
-    );
     group.finish();
 }
 
