@@ -336,8 +336,13 @@ pub(crate) fn filled(
 
 /// Reads any int tensor as i64 values in logical order.
 pub(crate) fn int_values(t: &FlexTensor) -> Vec<i64> {
-    let t = Flex::int_cast(t.clone(), burn_std::IntDType::I64);
-    contiguous::<i64>(&t).into_owned()
+    contiguous::<i64>(&int_values_i64(t)).into_owned()
+}
+
+/// An int tensor as i64, sharing its buffer where it already is (read it with
+/// [`contiguous`] to avoid the copy of [`int_values`]).
+pub(crate) fn int_values_i64(t: &FlexTensor) -> FlexTensor {
+    Flex::int_cast(t.clone(), burn_std::IntDType::I64)
 }
 
 /// `t op s` for one code `s`, through `lns_core::kernels::binary_scalar`.

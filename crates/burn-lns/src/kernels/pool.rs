@@ -292,6 +292,8 @@ pub(crate) fn max_pool(
 }
 
 /// Gradient of [`max_pool`]: each output gradient added, in output order, at its index.
+/// Reads and writes codes in their stored width (a VGG pool's input gradient is the
+/// largest tensor of its backward pass); the accumulator is one plane at a time.
 pub(crate) fn max_pool_backward(x_shape: &Shape, grad: &LnsTensor, indices: &[i64]) -> LnsTensor {
     grad.begin_segment("max_pool_backward", &[]);
     let (planes, h, w) = nchw(x_shape);
@@ -299,25 +301,28 @@ pub(crate) fn max_pool_backward(x_shape: &Shape, grad: &LnsTensor, indices: &[i6
     let per = gs[2] * gs[3];
     let arith = grad.device.arith().clone();
     let (f, af) = (arith.format(), arith.acc_format());
-    let g = grad.codes();
-    let mut out = vec![0i32; planes * h * w];
-    let counts = out
-        .par_chunks_mut((h * w).max(1))
-        .enumerate()
-        .map(|(pi, dst)| {
-            let mut cnt = Counts::default();
-            let mut acc = vec![af.zero(); h * w];
-            for o in 0..per {
-                let i = indices[pi * per + o] as usize;
-                let v = recode(f, af, g[pi * per + o], &mut cnt);
-                acc[i] = arith::add(af, arith.acc_delta(), acc[i], v, &mut cnt);
-            }
-            for (d, a) in dst.iter_mut().zip(acc) {
-                *d = recode(af, f, a, &mut cnt);
-            }
-            cnt
-        })
-        .reduce(Counts::default, sum_counts);
+    let (flex, counts) = with_storage!(f.storage(), C => {
+        let g = contiguous::<C>(&grad.codes);
+        let mut out = vec![C::default(); planes * h * w];
+        let counts = out
+            .par_chunks_mut((h * w).max(1))
+            .enumerate()
+            .map(|(pi, dst)| {
+                let mut cnt = Counts::default();
+                let mut acc = vec![af.zero(); h * w];
+                for o in 0..per {
+                    let i = indices[pi * per + o] as usize;
+                    let v = recode(f, af, g[pi * per + o].widen(), &mut cnt);
+                    acc[i] = arith::add(af, arith.acc_delta(), acc[i], v, &mut cnt);
+                }
+                for (d, a) in dst.iter_mut().zip(acc) {
+                    *d = C::narrow(recode(af, f, a, &mut cnt));
+                }
+                cnt
+            })
+            .reduce(Counts::default, sum_counts);
+        (flex_from_vec(out, x_shape.clone()), counts)
+    });
     arith.record(counts);
-    LnsTensor::from_codes_i32(out, x_shape.clone(), grad.device.clone(), grad.dtype)
+    LnsTensor::new(flex, grad.device.clone(), grad.dtype)
 }

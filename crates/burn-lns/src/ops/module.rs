@@ -18,7 +18,7 @@ use burn_std::Shape;
 use crate::backend::Lns;
 use crate::kernels::conv::{Conv3, conv3, reshape, transpose_weight};
 use crate::kernels::{self, deform, pool, resample};
-use crate::tensor::{LnsPlainTensor, LnsTensor, flex_from_vec};
+use crate::tensor::{LnsPlainTensor, LnsTensor, contiguous, flex_from_vec};
 
 /// Pads a spatial array of rank `N ≤ 3` to 3 dimensions with `fill` in front.
 fn pad3<const N: usize, T: Copy>(a: [T; N], fill: T) -> [T; 3] {
@@ -329,8 +329,12 @@ impl ModuleOps<Lns> for Lns {
         output_grad: FloatTensor<Lns>,
         indices: IntTensor<Lns>,
     ) -> MaxPool2dBackward<Lns> {
-        let idx = kernels::int_values(&indices.tensor);
-        MaxPool2dBackward::new(pool::max_pool_backward(&x.shape(), &output_grad, &idx))
+        let idx = kernels::int_values_i64(&indices.tensor);
+        MaxPool2dBackward::new(pool::max_pool_backward(
+            &x.shape(),
+            &output_grad,
+            &contiguous::<i64>(&idx),
+        ))
     }
 
     fn interpolate(
