@@ -102,6 +102,58 @@ fn every_model_forward_gives_batch_by_classes_logits_on_lns() {
     }
 }
 
+/// A short seeded training run on the first `images` images of the embedded
+/// Fashion-MNIST subset.
+struct ShortRun {
+    /// The zoo model's name, e.g. `"lenet"`.
+    model: &'static str,
+    /// The LNS configuration the model computes in.
+    device: LnsDevice,
+    /// How many training images it trains and is evaluated on.
+    images: usize,
+    /// How many epochs it trains.
+    epochs: u64,
+    /// The seed of the per-epoch shuffle.
+    shuffle_seed: u64,
+    /// The learning rate.
+    lr: f64,
+}
+
+impl ShortRun {
+    /// The loss on the run's images of the model (weights seeded with 1) before and after
+    /// `self.epochs` epochs of batches of 32 with `optimizer`, Madam's state computed on
+    /// `state` when given.
+    fn losses_before_after(self, optimizer: OptimizerSpec, state: Option<LnsDevice>) -> (f64, f64) {
+        type B = Autodiff<Lns>;
+        let device = self.device;
+        let data = fashion_mnist_subset().unwrap();
+        let train = data.train.select(&(0..self.images).collect::<Vec<_>>());
+        let batcher = ImageBatcher::new(train.dims(), Normalization::fashion_mnist());
+        <B as burn::tensor::backend::Backend>::seed(&device, 1);
+        let mut model = self
+            .model
+            .parse::<ModelKind>()
+            .unwrap()
+            .init::<B>(InputShape::from(&train), &device)
+            .unwrap();
+        let eval = |m: &lns_zoo::models::Model<B>| {
+            evaluate(
+                &m.valid(),
+                EpochBatches::new(&train, &batcher, self.images, &device),
+            )
+            .loss
+        };
+        let before = eval(&model);
+        let mut optimizer = optimizer.init_with_state_device(state);
+        for epoch in 0..self.epochs {
+            let batches =
+                EpochBatches::new(&train, &batcher, 32, &device).shuffled(self.shuffle_seed, epoch);
+            model = train_epoch(model, &mut optimizer, batches, self.lr, |_| {}).0;
+        }
+        (before, eval(&model))
+    }
+}
+
 /// The Burn book's MNIST guide model (conv, conv, adaptive pool, dropout, linear,
 /// linear), written as plain generic Burn code, trains on `Autodiff<Lns>`: a few SGD
 /// steps on the embedded Fashion-MNIST subset lower the loss on those images.
@@ -111,32 +163,15 @@ fn every_model_forward_gives_batch_by_classes_logits_on_lns() {
 /// also flush give divisions by zero. Use ε ≥ 2^−15 or SGD on 16-bit LNS.)
 #[test]
 fn burn_guide_model_trains_on_autodiff_lns_and_its_loss_decreases() {
-    type B = Autodiff<Lns>;
-    let device = LnsDevice::lns16();
-    let data = fashion_mnist_subset().unwrap();
-    let train = data.train.select(&(0..128).collect::<Vec<_>>());
-    let batcher = ImageBatcher::new(train.dims(), Normalization::fashion_mnist());
-    <B as burn::tensor::backend::Backend>::seed(&device, 1);
-    let model = "guide"
-        .parse::<ModelKind>()
-        .unwrap()
-        .init::<B>(InputShape::from(&train), &device)
-        .unwrap();
-    let eval = |m: &lns_zoo::models::Model<B>| {
-        evaluate(
-            &m.valid(),
-            EpochBatches::new(&train, &batcher, 128, &device),
-        )
-        .loss
+    let run = ShortRun {
+        model: "guide",
+        device: LnsDevice::lns16(),
+        images: 128,
+        epochs: 3,
+        shuffle_seed: 3,
+        lr: 0.05,
     };
-    let before = eval(&model);
-    let mut optimizer = OptimizerSpec::SGD_MOMENTUM.init();
-    let mut model = model;
-    for epoch in 0..3 {
-        let batches = EpochBatches::new(&train, &batcher, 32, &device).shuffled(3, epoch);
-        model = train_epoch(model, &mut optimizer, batches, 0.05, |_| {}).0;
-    }
-    let after = eval(&model);
+    let (before, after) = run.losses_before_after(OptimizerSpec::SGD_MOMENTUM, None);
     assert!(after < 0.8 * before, "loss {before} -> {after}");
 }
 
@@ -145,32 +180,15 @@ fn burn_guide_model_trains_on_autodiff_lns_and_its_loss_decreases() {
 /// operands with the fitted PWL Δ, accumulating dot products and sums in 16:10 as MAC
 /// hardware does.
 fn lenet_12_bit_losses(optimizer: OptimizerSpec, state: Option<LnsDevice>, lr: f64) -> (f64, f64) {
-    const SEED: u64 = 1;
-    type B = Autodiff<Lns>;
-    let device: LnsDevice = "12:6:pwl:acc=16:10".parse().unwrap();
-    let data = fashion_mnist_subset().unwrap();
-    let train = data.train.select(&(0..256).collect::<Vec<_>>());
-    let batcher = ImageBatcher::new(train.dims(), Normalization::fashion_mnist());
-    <B as burn::tensor::backend::Backend>::seed(&device, SEED);
-    let mut model = "lenet"
-        .parse::<ModelKind>()
-        .unwrap()
-        .init::<B>(InputShape::from(&train), &device)
-        .unwrap();
-    let eval = |m: &lns_zoo::models::Model<B>| {
-        evaluate(
-            &m.valid(),
-            EpochBatches::new(&train, &batcher, 256, &device),
-        )
-        .loss
+    let run = ShortRun {
+        model: "lenet",
+        device: "12:6:pwl:acc=16:10".parse().unwrap(),
+        images: 256,
+        epochs: 4,
+        shuffle_seed: 5,
+        lr,
     };
-    let before = eval(&model);
-    let mut optimizer = optimizer.init_with_state_device(state);
-    for epoch in 0..4 {
-        let batches = EpochBatches::new(&train, &batcher, 32, &device).shuffled(5, epoch);
-        model = train_epoch(model, &mut optimizer, batches, lr, |_| {}).0;
-    }
-    (before, eval(&model))
+    run.losses_before_after(optimizer, state)
 }
 
 /// LeNet-5 with SGD on 12-bit PWL operands and a 16-bit accumulator: the loss
