@@ -4,7 +4,8 @@
 use rayon::prelude::*;
 
 use super::lanes::{
-    LANES, LaneEngine, MacParams, PortableLanes, fits_steps, interleave, interleave_steps,
+    LANES, LaneCounts, LaneEngine, MacParams, PortableLanes, fits_steps, interleave,
+    interleave_steps,
 };
 use super::scalar::dot_codes;
 use super::{Exec, SimdLevel};
@@ -78,7 +79,7 @@ impl<'a, C: CodeStorage> MatRef<'a, C> {
 }
 
 /// Output rows per tile (they share each loaded row of the B panel).
-const TILE_ROWS: usize = 4;
+pub(super) const TILE_ROWS: usize = 4;
 /// Fewest output rows per parallel task.
 const MIN_TASK_ROWS: usize = 16;
 /// Parallel tasks per rayon thread, for load balance.
@@ -128,7 +129,7 @@ pub fn gemm<C: CodeStorage>(
         return Ok(());
     }
     let params = MacParams::new(arith).filter(|_| exec.simd != SimdLevel::Scalar);
-    let engine = params.map(|p| Engine::for_level(exec.simd, &p));
+    let engine = params.map(|p| Engine::for_level::<C>(exec.simd, arith, &p));
     let table = params.zip(engine).and_then(|(p, e)| e.table(arith, &p));
     let counts = match (params, engine, table) {
         (Some(p), Some(engine), Some(tab)) => {
@@ -288,10 +289,13 @@ enum Engine {
     /// [`super::avx512::Avx512Lanes`] reading a step-function table's buckets.
     #[cfg(target_arch = "x86_64")]
     Avx512Steps,
+    /// [`super::avx512_wide`]: 32 lanes of i16, a step-function table's buckets.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Wide,
 }
 
 impl Engine {
-    fn for_level(level: SimdLevel, p: &MacParams) -> Engine {
+    fn for_level<C: CodeStorage>(level: SimdLevel, arith: &Arith, p: &MacParams) -> Engine {
         match level {
             #[cfg(target_arch = "x86_64")]
             SimdLevel::Avx512 => {
@@ -299,7 +303,9 @@ impl Engine {
                     SimdLevel::Avx512.is_available(),
                     "AVX-512 requested on a CPU without it"
                 );
-                if p.code_domain && fits_steps(p) {
+                if p.code_domain && super::avx512_wide::fits::<C>(arith, p) {
+                    Engine::Avx512Wide
+                } else if p.code_domain && fits_steps(p) {
                     Engine::Avx512Steps
                 } else if p.code_domain {
                     Engine::Avx512
@@ -319,6 +325,15 @@ impl Engine {
         }
     }
 
+    /// Output columns per step (the width of the B panel).
+    fn lanes(self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx512Wide => super::avx512_wide::WIDE_LANES,
+            _ => LANES,
+        }
+    }
+
     /// The correction table the engine reads.
     fn table(self, arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
         match self {
@@ -327,6 +342,8 @@ impl Engine {
                 arith,
                 <super::avx512::Avx512Lanes<false> as LaneEngine>::TABLE_SCALE,
             ),
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx512Wide => super::avx512_wide::table(arith, p),
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512Steps => interleave_steps(
                 arith,
@@ -385,7 +402,7 @@ impl Lanes<'_> {
                 rows,
                 k: a.cols,
                 b,
-                panel: vec![zero; a.cols * LANES],
+                panel: vec![zero; a.cols * self.engine.lanes()],
                 zero,
                 dst,
                 counts: Counts::default(),
@@ -427,20 +444,21 @@ impl Lanes<'_> {
 }
 
 /// One task's rows of the product, run at a given SIMD level.
-struct TileJob<'a, C> {
-    p: &'a MacParams,
-    tab: &'a [i32],
+pub(super) struct TileJob<'a, C> {
+    pub(super) p: &'a MacParams,
+    pub(super) tab: &'a [i32],
     arith: &'a Arith,
     /// The task's rows of A, each contiguous along k, `a_stride` apart.
-    a: &'a [C],
-    a_stride: usize,
+    pub(super) a: &'a [C],
+    pub(super) a_stride: usize,
     /// Index of the task's first output row, and its number of rows.
     first: usize,
-    rows: usize,
-    k: usize,
-    b: MatRef<'a, C>,
-    /// `k × LANES` codes of B: `panel[kk·LANES + l] = B[kk, j0 + l]`, zero-padded.
-    panel: Vec<C>,
+    pub(super) rows: usize,
+    pub(super) k: usize,
+    pub(super) b: MatRef<'a, C>,
+    /// `k × W` codes of B for an engine of `W` lanes: `panel[kk·W + l] = B[kk, j0 + l]`,
+    /// zero-padded.
+    pub(super) panel: Vec<C>,
     zero: C,
     dst: OutPtr<C>,
     counts: Counts,
@@ -448,21 +466,20 @@ struct TileJob<'a, C> {
 
 impl<C: CodeStorage> TileJob<'_, C> {
     /// Packs columns `j0 .. j0 + width` of B into the panel.
-    fn pack(&mut self, j0: usize, width: usize) {
+    pub(super) fn pack<const W: usize>(&mut self, j0: usize, width: usize) {
         let b = self.b;
-        if width < LANES {
+        if width < W {
             self.panel.fill(self.zero);
         }
         if b.col_stride == 1 {
-            for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
+            for (kk, dst) in self.panel.chunks_exact_mut(W).enumerate() {
                 dst[..width].copy_from_slice(&b.data[kk * b.row_stride + j0..][..width]);
             }
-        } else if b.row_stride == 1 && width == LANES {
-            // Columns contiguous along k (a transposed view): a 16-column transpose.
-            let k = self.panel.len() / LANES;
-            let cols: [&[C]; LANES] =
-                std::array::from_fn(|l| &b.data[(j0 + l) * b.col_stride..][..k]);
-            for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
+        } else if b.row_stride == 1 && width == W {
+            // Columns contiguous along k (a transposed view): a W-column transpose.
+            let k = self.panel.len() / W;
+            let cols: [&[C]; W] = std::array::from_fn(|l| &b.data[(j0 + l) * b.col_stride..][..k]);
+            for (kk, dst) in self.panel.chunks_exact_mut(W).enumerate() {
                 for (d, col) in dst.iter_mut().zip(&cols) {
                     // SAFETY: `kk < k` and every column holds `k` codes.
                     *d = unsafe { *col.get_unchecked(kk) };
@@ -471,11 +488,35 @@ impl<C: CodeStorage> TileJob<'_, C> {
         } else {
             for l in 0..width {
                 let col = &b.data[(j0 + l) * b.col_stride..];
-                for (kk, dst) in self.panel.chunks_exact_mut(LANES).enumerate() {
+                for (kk, dst) in self.panel.chunks_exact_mut(W).enumerate() {
                     dst[l] = col[kk * b.row_stride];
                 }
             }
         }
+    }
+
+    /// Writes row `i` of the task's output, columns `j0 .. j0 + width`, from one tile
+    /// row's accumulator codes rounded to the operand format, and adds the lanes'
+    /// event counts.
+    pub(super) fn store_row<const W: usize>(
+        &mut self,
+        i: usize,
+        j0: usize,
+        width: usize,
+        codes: &[i32; W],
+        lanes: &LaneCounts<W>,
+    ) {
+        let (fmt, acc_fmt) = (self.arith.format(), self.arith.acc_format());
+        let mut t = Counts::default();
+        for (l, &code) in codes.iter().enumerate().take(width) {
+            let v = C::narrow(recode(acc_fmt, fmt, code, &mut t));
+            // SAFETY: output row `first + i` belongs to this task alone; `dst` borrows
+            // `out` for the whole of `gemm`.
+            unsafe { self.dst.write(self.first + i, j0 + l, v) };
+            self.counts.saturated += u64::from(lanes.saturated[l]);
+            self.counts.flushed += u64::from(lanes.flushed[l]);
+        }
+        self.counts += t;
     }
 }
 
@@ -486,6 +527,8 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         Engine::Avx512 => unsafe { rows_avx512::<C, false>(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Steps => unsafe { rows_avx512::<C, true>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide => unsafe { super::avx512_wide::rows(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
@@ -517,7 +560,7 @@ fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_, C>) {
     let n = job.b.cols;
     for j0 in (0..n).step_by(LANES) {
         let width = LANES.min(n - j0);
-        job.pack(j0, width);
+        job.pack::<LANES>(j0, width);
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             tile_rows::<C, E, TILE_ROWS>(job, i, j0, width);
@@ -530,23 +573,6 @@ fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_, C>) {
     }
 }
 
-/// Runs `$body` with `$r = 0, 1, …, $n − 1` (at most 8) written out, so that arrays
-/// indexed by `$r` stay in registers.
-macro_rules! unroll {
-    ($n:expr, $r:ident => $body:block) => {
-        unroll!(@ $n, $r, $body, 0 1 2 3 4 5 6 7)
-    };
-    (@ $n:expr, $r:ident, $body:block, $($i:literal)*) => {
-        const { assert!($n <= 8, "unroll: at most 8") };
-        $(
-            if $i < $n {
-                let $r = $i;
-                $body
-            }
-        )*
-    };
-}
-
 #[inline(always)]
 fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     job: &mut TileJob<'_, C>,
@@ -555,8 +581,6 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     width: usize,
 ) {
     let (k, p) = (job.k, job.p);
-    let fmt = job.arith.format();
-    let acc_fmt = job.arith.acc_format();
     let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
     let (acc0, counts0) = E::start(p);
     let mut acc = [acc0; R];
@@ -570,21 +594,13 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
         unroll!(R, r => {
             // SAFETY: as above for `kk`.
             let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
-            // SAFETY: `tab` was built by `Engine::table` for `E` and the same unit as `p`; the caller runs `E` only on CPUs that support it.
+            // SAFETY: `tab` was built by `Engine::table` for `E` and the same unit as
+            // `p`; the caller runs `E` only on CPUs that support it.
             unsafe { E::step(p, job.tab, &mut acc[r], a, bk, &bv, &mut counters[r]) };
         });
     }
     for r in 0..R {
         let (codes, lane_counts) = E::finish(acc[r], counters[r]);
-        let mut t = Counts::default();
-        for (l, &code) in codes.iter().enumerate().take(width) {
-            let v = C::narrow(recode(acc_fmt, fmt, code, &mut t));
-            // SAFETY: output row `first + i0 + r` belongs to this task alone; `dst`
-            // borrows `out` for the whole of `gemm`.
-            unsafe { job.dst.write(job.first + i0 + r, j0 + l, v) };
-            job.counts.saturated += lane_counts.saturated[l] as u64;
-            job.counts.flushed += lane_counts.flushed[l] as u64;
-        }
-        job.counts += t;
+        job.store_row(i0 + r, j0, width, &codes, &lane_counts);
     }
 }

@@ -10,8 +10,27 @@
 //! and split work across threads by output rows; they never reorder a reduction, so
 //! every [`SimdLevel`] and thread count reproduces [`SimdLevel::Scalar`] bit for bit.
 
+/// Runs `$body` with `$r = 0, 1, …, $n − 1` (at most 8) written out, so that arrays
+/// indexed by `$r` stay in registers.
+macro_rules! unroll {
+    ($n:expr, $r:ident => $body:block) => {
+        unroll!(@ $n, $r, $body, 0 1 2 3 4 5 6 7)
+    };
+    (@ $n:expr, $r:ident, $body:block, $($i:literal)*) => {
+        const { assert!($n <= 8, "unroll: at most 8") };
+        $(
+            if $i < $n {
+                let $r = $i;
+                $body
+            }
+        )*
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod avx512_wide;
 mod elementwise;
 mod gemm;
 mod lanes;

@@ -1,0 +1,364 @@
+//! The MAC engine on 32 lanes of i16: 16-bit codes in their own format (no wider
+//! accumulator) whose Δ is a step table of at most 32 buckets per sign (`lut-small`),
+//! read with one `vpermt2w` from two registers. Twice the lanes of
+//! [`super::avx512`] per instruction, the same selects.
+//!
+//! **Range checks without wider lanes.** With `code = 2·L + s` the largest code of a
+//! 16-bit format is `i16::MAX`, so a sum past it cannot be seen after a saturating add.
+//! Overflow is tested before adding instead: `x + y > max ⇔ x > max − y`, where
+//! `max − y` saturates at `i16::MAX` exactly when `y < 0` (no overflow possible).
+//! Underflow shows after a saturating add (`i16::MIN` is below the smallest non-zero
+//! code). Log differences of two codes fit i16 exactly.
+//!
+//! **Events.** Lanes count flushes and saturations in i16 registers over chunks of
+//! [`CHUNK`] steps (at most two events per step), widened into u32 after each chunk.
+
+use std::any::TypeId;
+use std::arch::x86_64::*;
+
+use super::gemm::{TILE_ROWS, TileJob};
+use super::lanes::{LaneCounts, MacParams};
+use crate::code::CodeStorage;
+use crate::delta::DeltaFn;
+use crate::unit::Arith;
+
+/// Lanes of one step: one `zmm` register of i16.
+pub(super) const WIDE_LANES: usize = 32;
+/// Buckets per correction that fit the two-register table (64 i16 entries).
+const WIDE_BUCKETS: u32 = 32;
+/// Steps between widenings of the i16 event counters (two events per step at most).
+const CHUNK: usize = 1 << 14;
+
+/// The doubled, interleaved bucket table of a unit this engine can run — entry
+/// `2·i + opposite` is `2·Δ±` of bucket `i`, as 64 i16 packed two per i32 word — or
+/// `None`: operands and accumulator must be one format of at most 16 bits, the table a
+/// step function of at most [`WIDE_BUCKETS`] buckets per sign whose doubled entries fit
+/// i16.
+pub(super) fn table(arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
+    let t = arith.acc_delta().table()?;
+    if p.shift != 0 || arith.acc_format().bits() > 16 || p.last_step >= WIDE_BUCKETS {
+        return None;
+    }
+    let mut entries = [0i16; 2 * WIDE_BUCKETS as usize];
+    for (i, pair) in entries
+        .chunks_exact_mut(2)
+        .take(p.last_step as usize + 1)
+        .enumerate()
+    {
+        let first = (i as u32) << p.step_drop;
+        pair[0] = i16::try_from(2 * t.plus(first)).ok()?;
+        // Δ−(0) is never read; bucket 0's value is the one at d = 1.
+        pair[1] = i16::try_from(2 * t.minus(first.max(1))).ok()?;
+    }
+    Some(
+        entries
+            .chunks_exact(2)
+            .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
+            .collect(),
+    )
+}
+
+/// Whether the engine can run `arith` on codes stored as `C`.
+pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams) -> bool {
+    TypeId::of::<C>() == TypeId::of::<i16>() && table(arith, p).is_some()
+}
+
+/// Constants of the step, in registers.
+#[derive(Clone, Copy)]
+struct Consts {
+    one: __m512i,
+    zero_code: __m512i,
+    min_code: __m512i,
+    max_code: __m512i,
+    /// `(max_code − 1)`: the magnitude bits of a saturated code.
+    top: __m512i,
+    last_step: __m512i,
+    drop: __m128i,
+    /// The bucket table.
+    lo: __m512i,
+    hi: __m512i,
+}
+
+/// One row of the B panel, prepared once for every row of the tile.
+#[derive(Clone, Copy)]
+struct BRow {
+    /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
+    by_sign: [__m512i; 2],
+    /// `max_code − by_sign` (saturating): a product overflows iff `a_even` exceeds it.
+    room: [__m512i; 2],
+    nonzero: __mmask32,
+}
+
+/// Accumulators and event counters of one tile row.
+#[derive(Clone, Copy)]
+struct Row {
+    acc: __m512i,
+    flushed: __m512i,
+    saturated: __m512i,
+}
+
+/// Runs the task's rows over panels of [`WIDE_LANES`] columns.
+///
+/// # Safety
+/// The CPU supports AVX-512F and AVX-512BW, and `job.tab` was built by [`table`] for
+/// the job's unit; `C` is i16 (checked).
+#[target_feature(enable = "avx512f,avx512bw")]
+pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+    assert!(
+        TypeId::of::<C>() == TypeId::of::<i16>(),
+        "the i16 lane engine runs on i16 codes only"
+    );
+    let n = job.b.cols;
+    for j0 in (0..n).step_by(WIDE_LANES) {
+        let width = WIDE_LANES.min(n - j0);
+        job.pack::<WIDE_LANES>(j0, width);
+        let mut i = 0;
+        while i + TILE_ROWS <= job.rows {
+            // SAFETY: forwarded contract.
+            unsafe { tile::<C, TILE_ROWS>(job, i, j0, width) };
+            i += TILE_ROWS;
+        }
+        while i < job.rows {
+            // SAFETY: forwarded contract.
+            unsafe { tile::<C, 1>(job, i, j0, width) };
+            i += 1;
+        }
+    }
+}
+
+/// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn tile<C: CodeStorage, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) {
+    let (k, p) = (job.k, job.p);
+    let c = consts(p, job.tab);
+    let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
+    let panel = &job.panel[..k * WIDE_LANES];
+    let start = Row {
+        acc: c.zero_code,
+        flushed: _mm512_setzero_si512(),
+        saturated: _mm512_setzero_si512(),
+    };
+    let mut rows = [start; R];
+    let mut totals = [LaneCounts::<WIDE_LANES>::default(); R];
+    for k0 in (0..k).step_by(CHUNK) {
+        for kk in k0..k.min(k0 + CHUNK) {
+            // SAFETY: `kk < k`: the panel row holds 32 codes, which are i16 (asserted).
+            let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES).cast()) };
+            unroll!(R, r => {
+                // SAFETY: `kk < k`, the length of every row of A.
+                let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
+                step(p, &c, &mut rows[r], a, &b);
+            });
+        }
+        for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
+            add_counts(&mut total.flushed, row.flushed);
+            add_counts(&mut total.saturated, row.saturated);
+            row.flushed = _mm512_setzero_si512();
+            row.saturated = _mm512_setzero_si512();
+        }
+    }
+    for (r, (row, total)) in rows.iter().zip(&totals).enumerate() {
+        let mut codes = [0i16; WIDE_LANES];
+        // SAFETY: a 64-byte store into a 64-byte array.
+        unsafe { _mm512_storeu_si512(codes.as_mut_ptr().cast(), row.acc) };
+        job.store_row(i0 + r, j0, width, &codes.map(i32::from), total);
+    }
+}
+
+/// Adds 32 i16 counters, read as unsigned, to their totals.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
+    let mut lanes = [0u16; WIDE_LANES];
+    // SAFETY: a 64-byte store into a 64-byte array.
+    unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), counters) };
+    for (t, l) in total.iter_mut().zip(lanes) {
+        *t += u32::from(l);
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn consts(p: &MacParams, tab: &[i32]) -> Consts {
+    assert!(tab.len() >= 32, "the i16 engine's table holds 64 entries");
+    // The table and the codes of a 16-bit format fit i16 (checked by `table`).
+    Consts {
+        one: _mm512_set1_epi16(1),
+        zero_code: _mm512_set1_epi16(p.zero as i16),
+        min_code: _mm512_set1_epi16(p.min_code as i16),
+        max_code: _mm512_set1_epi16(p.max_code as i16),
+        top: _mm512_set1_epi16((p.max_code - 1) as i16),
+        last_step: _mm512_set1_epi16(p.last_step as i16),
+        drop: _mm_cvtsi32_si128(p.step_drop as i32),
+        // SAFETY: `tab` holds at least 32 words (asserted).
+        lo: unsafe { _mm512_loadu_si512(tab.as_ptr().cast()) },
+        // SAFETY: as above.
+        hi: unsafe { _mm512_loadu_si512(tab.as_ptr().add(16).cast()) },
+    }
+}
+
+/// # Safety
+/// `b` points at 32 readable i16 codes.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn prepare(p: &MacParams, c: &Consts, b: *const i16) -> BRow {
+    // SAFETY: the caller's contract.
+    let b = unsafe { _mm512_loadu_si512(b.cast()) };
+    let flipped = _mm512_xor_si512(b, c.one);
+    BRow {
+        by_sign: [b, flipped],
+        room: [
+            _mm512_subs_epi16(c.max_code, b),
+            _mm512_subs_epi16(c.max_code, flipped),
+        ],
+        nonzero: _mm512_cmpge_epi16_mask(b, _mm512_set1_epi16(p.op_min_code as i16)),
+    }
+}
+
+/// One MAC step on 32 lanes, equal to `lanes::mac` lane for lane (shift 0).
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
+    if a >> 1 == p.op_log_zero {
+        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+        return;
+    }
+    let sign = (a & 1) as usize;
+    let a_even = _mm512_set1_epi16((a & !1) as i16);
+    let old = row.acc;
+    // Exact where in range; below it saturates to i16::MIN, which is still below it.
+    let mut product = _mm512_adds_epi16(a_even, b.by_sign[sign]);
+    let product_live = _mm512_mask_cmpge_epi16_mask(b.nonzero, product, c.min_code);
+    let product_over = _mm512_mask_cmpgt_epi16_mask(b.nonzero, a_even, b.room[sign]);
+    let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
+    let acc_zero = _mm512_mask_cmplt_epi16_mask(product_live, old, c.min_code);
+    let mut s = add(c, old, product, live);
+    if product_over | s.over != 0 {
+        // Saturation (rare): a product beyond ±max becomes ±max before the addition
+        // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
+        // with the larger term's sign.
+        if product_over != 0 {
+            let signs = _mm512_and_si512(b.by_sign[sign], c.one);
+            product = _mm512_mask_mov_epi16(product, product_over, _mm512_or_si512(c.top, signs));
+            s = add(c, old, product, live);
+        }
+        row.saturated = _mm512_mask_add_epi16(row.saturated, product_over, row.saturated, c.one);
+        row.saturated = _mm512_mask_add_epi16(row.saturated, s.over, row.saturated, c.one);
+        let big_sign = _mm512_and_si512(s.big, c.one);
+        s.sum = _mm512_mask_mov_epi16(s.sum, s.over, _mm512_or_si512(c.top, big_sign));
+    }
+    let sum = s.sum;
+    let cancel = _mm512_cmpeq_epi16_mask(_mm512_xor_si512(old, product), c.one);
+    let under = _mm512_cmplt_epi16_mask(sum, c.min_code);
+    let flushed =
+        _mm512_mask_cmplt_epi16_mask(b.nonzero, product, c.min_code) | (live & under & !cancel);
+    row.flushed = _mm512_mask_add_epi16(row.flushed, flushed, row.flushed, c.one);
+    let sum = _mm512_mask_mov_epi16(sum, cancel | under, c.zero_code);
+    row.acc = _mm512_mask_mov_epi16(_mm512_mask_mov_epi16(old, live, sum), acc_zero, product);
+}
+
+/// The sum of two codes — the larger term's code plus the doubled Δ± of its bucket,
+/// added with saturation (before the range checks and the cancellation) — the larger
+/// term, and the lanes of `live` whose sum exceeds the largest code
+/// (`big > max − corr`, see the module notes).
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+fn add(c: &Consts, acc: __m512i, product: __m512i, live: __mmask32) -> Sum {
+    let diff = _mm512_sub_epi16(_mm512_srai_epi16::<1>(acc), _mm512_srai_epi16::<1>(product));
+    let bucket = _mm512_min_epu16(
+        _mm512_srl_epi16(_mm512_abs_epi16(diff), c.drop),
+        c.last_step,
+    );
+    let opposite = _mm512_and_si512(_mm512_xor_si512(acc, product), c.one);
+    let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
+    let corr = _mm512_permutex2var_epi16(c.lo, idx, c.hi);
+    let acc_big = _mm512_cmpge_epi16_mask(diff, _mm512_setzero_si512());
+    let big = _mm512_mask_blend_epi16(acc_big, product, acc);
+    Sum {
+        sum: _mm512_adds_epi16(big, corr),
+        big,
+        over: _mm512_mask_cmpgt_epi16_mask(live, big, _mm512_subs_epi16(c.max_code, corr)),
+    }
+}
+
+/// What [`add`] returns.
+#[derive(Clone, Copy)]
+struct Sum {
+    sum: __m512i,
+    big: __m512i,
+    over: __mmask32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CHUNK;
+    use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
+    use crate::reference::SplitMix64;
+    use crate::{Arith, Counts, DeltaKind, Format};
+
+    /// `A·B` on the i16 engine and on the scalar reference, with their event counts.
+    fn both(
+        unit: &Arith,
+        a: &[i16],
+        b: &[i16],
+        (m, k, n): (usize, usize, usize),
+    ) -> [(Vec<i16>, Counts); 2] {
+        [
+            Exec {
+                simd: SimdLevel::Avx512,
+                parallel: false,
+            },
+            Exec::REFERENCE,
+        ]
+        .map(|exec| {
+            let mut out = vec![0i16; m * n];
+            unit.take_counts();
+            gemm(
+                unit,
+                MatRef::row_major(a, m, k),
+                MatRef::row_major(b, k, n),
+                &mut out,
+                exec,
+            )
+            .expect("shapes agree");
+            (out, unit.take_counts())
+        })
+    }
+
+    #[test]
+    fn event_counts_beyond_what_an_i16_counter_holds_are_exact() {
+        if !SimdLevel::Avx512.is_available() {
+            return;
+        }
+        let unit = Arith::new(Format::LNS16, DeltaKind::LutSmall);
+        let fmt = unit.format();
+        let shape @ (m, k, n) = (5, 4 * CHUNK + 77, 40);
+        let mut rng = SplitMix64(3);
+        // Magnitudes near the largest log overflow on every step (the product, then the
+        // sum); near the smallest they underflow on every step: over 2^16 events per
+        // output either way.
+        for large in [true, false] {
+            let mut code = || {
+                let off = (rng.next_u64() % 64) as i32;
+                let l = if large {
+                    fmt.log_max() - off
+                } else {
+                    fmt.log_min() + off
+                };
+                (2 * l + (rng.next_u64() & 1) as i32) as i16
+            };
+            let a: Vec<i16> = (0..m * k).map(|_| code()).collect();
+            let b: Vec<i16> = (0..k * n).map(|_| code()).collect();
+            let [wide, reference] = both(&unit, &a, &b, shape);
+            assert_eq!(wide, reference, "large = {large}");
+            let events = reference.1.saturated + reference.1.flushed;
+            assert!(events / (m * n) as u64 > 1 << 16, "{events} events");
+        }
+    }
+}
