@@ -4,45 +4,12 @@
 //! of `ActivationOps` (relu, gelu, sigmoid, log_sigmoid backward). The loss is
 //! `Σ f(x)·w` with seeded weights `w`, so every gradient element is distinct.
 
-use burn::backend::{Autodiff, Flex};
 use burn::tensor::activation as act;
-use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::module as m;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions, InterpolateMode, InterpolateOptions};
 use burn::tensor::{Int, Tensor};
-use burn_lns::Lns;
 
-use crate::common::{Out, Preset, Q, Tol, check, o};
-
-/// `Σ y·w` for seeded `w` of `y`'s shape.
-fn weighted<B: AutodiffBackend, const D: usize>(
-    q: &Q,
-    y: Tensor<B, D>,
-    seed: u64,
-    d: &B::Device,
-) -> Tensor<B, 1> {
-    let w = q.t::<B, D>(y.dims(), seed, d);
-    (y * w).sum()
-}
-
-macro_rules! grad_cases {
-    ($($name:ident : $tol:expr => |$q:ident, $d:ident| $body:expr;)*) => {$(
-        mod $name {
-            use super::*;
-            fn run<B: AutodiffBackend>($q: &Q, $d: &B::Device) -> Vec<Out> {
-                $body
-            }
-            #[test]
-            fn lns32_ref_gradients_agree_with_f32() {
-                check(stringify!($name), Preset::Ref32, $tol, run::<Autodiff<Flex>>, run::<Autodiff<Lns>>);
-            }
-            #[test]
-            fn lns16_gradients_agree_with_f32() {
-                check(stringify!($name), Preset::Lns16, $tol, run::<Autodiff<Flex>>, run::<Autodiff<Lns>>);
-            }
-        }
-    )*};
-}
+use crate::common::{Tol, grad_cases, o, weighted};
 
 grad_cases! {
     conv2d_x_weight_bias: Tol::n(24.0).with_floor(0.2) => |q, d| {

@@ -9,6 +9,7 @@ use burn::tensor::{Tensor, TensorData};
 use burn_lns::{Lns, LnsDevice};
 use lns_core::kernels::SimdLevel;
 
+use crate::code_checks::{assert_same_codes, codes, on_threads, thread_counts_agree};
 use crate::common::Rng;
 
 fn input<const D: usize>(shape: [usize; D], seed: u64, device: &LnsDevice) -> Tensor<Lns, D> {
@@ -16,10 +17,6 @@ fn input<const D: usize>(shape: [usize; D], seed: u64, device: &LnsDevice) -> Te
     let mut rng = Rng::new(seed);
     let v: Vec<f32> = (0..n).map(|_| rng.uniform(-1.5, 1.5)).collect();
     Tensor::from_data(TensorData::new(v, shape), device)
-}
-
-fn codes<const D: usize>(t: Tensor<Lns, D>) -> Vec<i32> {
-    t.into_primitive().tensor().codes()
 }
 
 /// The codes of every checked op on `device`. Sizes cross the parallel thresholds:
@@ -93,46 +90,20 @@ fn ops(device: &LnsDevice) -> Vec<(&'static str, Vec<i32>)> {
     ]
 }
 
-fn on_threads<T: Send>(n: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .expect("a rayon pool")
-        .install(f)
-}
-
-fn assert_same(what: &str, want: &[(&str, Vec<i32>)], got: &[(&str, Vec<i32>)]) {
-    for ((name, w), (_, g)) in want.iter().zip(got) {
-        assert_eq!(w.len(), g.len(), "{what}: {name}: lengths");
-        if let Some(i) = (0..w.len()).find(|&i| w[i] != g[i]) {
-            panic!("{what}: {name}[{i}]: code {} vs {}", w[i], g[i]);
-        }
-    }
-}
-
-fn one_and_two_threads_agree(spec: &str) {
-    let device: LnsDevice = spec.parse().unwrap();
-    let one = on_threads(1, || ops(&device));
-    let two = on_threads(2, || ops(&device));
-    let three = on_threads(3, || ops(&device));
-    assert_same(&format!("{spec}: 1 vs 2 threads"), &one, &two);
-    assert_same(&format!("{spec}: 1 vs 3 threads"), &one, &three);
-}
-
 #[test]
 fn lns16_codes_do_not_depend_on_the_thread_count() {
-    one_and_two_threads_agree("lns16");
+    thread_counts_agree("lns16", ops);
 }
 
 #[test]
 fn lns32_ref_codes_do_not_depend_on_the_thread_count() {
-    one_and_two_threads_agree("lns32-ref");
+    thread_counts_agree("lns32-ref", ops);
 }
 
 #[test]
 fn lns8_and_wide_accumulator_codes_do_not_depend_on_the_thread_count() {
-    one_and_two_threads_agree("lns8");
-    one_and_two_threads_agree("16:10:lut:acc=20:14");
+    thread_counts_agree("lns8", ops);
+    thread_counts_agree("16:10:lut:acc=20:14", ops);
 }
 
 fn every_simd_level_agrees(spec: &str) {
@@ -146,9 +117,9 @@ fn every_simd_level_agrees(spec: &str) {
         let device: LnsDevice = format!("{spec}:simd={name}").parse().unwrap();
         assert_eq!(device.exec().simd, level);
         let got = on_threads(2, || ops(&device));
-        assert_same(&format!("{spec}: scalar vs {name}"), &want, &got);
+        assert_same_codes(&format!("{spec}: scalar vs {name}"), &want, &got);
         let got1 = on_threads(1, || ops(&device));
-        assert_same(
+        assert_same_codes(
             &format!("{spec}: scalar vs {name} on one thread"),
             &want,
             &got1,

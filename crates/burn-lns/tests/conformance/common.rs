@@ -20,7 +20,7 @@
 #![allow(dead_code)]
 
 use burn::backend::Flex;
-use burn::tensor::backend::Backend;
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{BasicOps, DType, Tensor, TensorData, TensorKind};
 use burn_lns::{Lns, LnsDevice};
 
@@ -348,6 +348,49 @@ macro_rules! cases {
     )*};
 }
 pub(crate) use cases;
+
+/// `Σ y·w` for seeded `w` of `y`'s shape: a loss whose gradient elements all differ.
+pub fn weighted<B: AutodiffBackend, const D: usize>(
+    q: &Q,
+    y: Tensor<B, D>,
+    seed: u64,
+    d: &B::Device,
+) -> Tensor<B, 1> {
+    let w = q.t::<B, D>(y.dims(), seed, d);
+    (y * w).sum()
+}
+
+/// Like [`cases!`] for gradients: one module per case with a test per preset, the body
+/// run on `Autodiff<Flex>` and on `Autodiff<Lns>` (`B` is the autodiff backend type).
+///
+/// ```ignore
+/// grad_cases! {
+///     relu: Tol::n(4.0) => |q, d| {
+///         let x = q.t::<B, 2>([4, 6], 1, d).require_grad();
+///         let g = weighted(q, relu(x.clone()), 2, d).backward();
+///         vec![o("x", x.grad(&g).unwrap())]
+///     };
+/// }
+/// ```
+macro_rules! grad_cases {
+    ($($name:ident : $tol:expr => |$q:ident, $d:ident| $body:expr;)*) => {$(
+        mod $name {
+            use super::*;
+            fn run<B: burn::tensor::backend::AutodiffBackend>($q: &$crate::common::Q, $d: &B::Device) -> Vec<$crate::common::Out> {
+                $body
+            }
+            #[test]
+            fn lns32_ref_gradients_agree_with_f32() {
+                $crate::common::check(stringify!($name), $crate::common::Preset::Ref32, $tol, run::<burn::backend::Autodiff<burn::backend::Flex>>, run::<burn::backend::Autodiff<burn_lns::Lns>>);
+            }
+            #[test]
+            fn lns16_gradients_agree_with_f32() {
+                $crate::common::check(stringify!($name), $crate::common::Preset::Lns16, $tol, run::<burn::backend::Autodiff<burn::backend::Flex>>, run::<burn::backend::Autodiff<burn_lns::Lns>>);
+            }
+        }
+    )*};
+}
+pub(crate) use grad_cases;
 
 /// Outputs of a unary float op on several layouts of the same kind of input: a
 /// contiguous `[4, 6]`, a transposed view, a sliced view, a flipped view, an expanded

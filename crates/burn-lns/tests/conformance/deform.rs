@@ -5,7 +5,6 @@
 //! integers move codes), and identical codes on 1, 2 and 3 rayon threads and on every
 //! SIMD level.
 
-use burn::backend::{Autodiff, Flex};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::module as m;
 use burn::tensor::ops::{ConvOptions, DeformConvOptions, ModuleOps};
@@ -13,7 +12,8 @@ use burn::tensor::{Tensor, TensorData};
 use burn_lns::{Lns, LnsDevice};
 use lns_core::kernels::SimdLevel;
 
-use crate::common::{Out, Preset, Q, Rng, Tol, cases, check, o};
+use crate::code_checks::{assert_same_codes, codes, on_threads, thread_counts_agree};
+use crate::common::{Out, Preset, Q, Rng, Tol, cases, grad_cases, o, weighted};
 
 /// One deformable convolution: input `[n, c, h, w]`, `co` output channels, the kernel,
 /// the options, whether it has a mask and a bias, and the range of its offsets.
@@ -224,8 +224,7 @@ cases! {
 fn gradients<B: AutodiffBackend>(c: &Config, q: &Q, d: &B::Device) -> Vec<Out> {
     let i = c.inputs::<B>(q, d).require_grad();
     let y = i.forward();
-    let w = q.t::<B, 4>(y.dims(), c.seed * 10 + 5, d);
-    let g = (y * w).sum().backward();
+    let g = weighted(q, y, c.seed * 10 + 5, d).backward();
     let mut out = vec![
         o("x", i.x.grad(&g).unwrap()),
         o("offset", i.offset.grad(&g).unwrap()),
@@ -240,34 +239,11 @@ fn gradients<B: AutodiffBackend>(c: &Config, q: &Q, d: &B::Device) -> Vec<Out> {
     out
 }
 
-macro_rules! gradient_cases {
-    ($($name:ident : $tol:expr => $config:expr;)*) => {$(
-        mod $name {
-            use super::*;
-            fn run<B: AutodiffBackend>(q: &Q, d: &B::Device) -> Vec<Out> {
-                gradients::<B>(&$config, q, d)
-            }
-            #[test]
-            fn lns32_ref_gradients_agree_with_f32() {
-                check(stringify!($name), Preset::Ref32, $tol, run::<Autodiff<Flex>>, run::<Autodiff<Lns>>);
-            }
-            #[test]
-            fn lns16_gradients_agree_with_f32() {
-                check(stringify!($name), Preset::Lns16, $tol, run::<Autodiff<Flex>>, run::<Autodiff<Lns>>);
-            }
-        }
-    )*};
-}
-
-gradient_cases! {
-    gradients_with_offset_groups_mask_and_bias: Tol::n(24.0).with_floor(0.2) => OFFSET_GROUPS_MASK;
-    gradients_with_weight_groups_stride_padding: Tol::n(24.0).with_floor(0.2) => WEIGHT_GROUPS_STRIDE_PADDING;
-    gradients_with_dilation_and_both_groups: Tol::n(24.0).with_floor(0.2) => DILATION_BOTH_GROUPS;
-    gradients_with_offsets_outside_the_image: Tol::n(24.0).with_floor(0.2) => OFFSETS_OUTSIDE;
-}
-
-fn codes<const D: usize>(t: Tensor<Lns, D>) -> Vec<i32> {
-    t.into_primitive().tensor().codes()
+grad_cases! {
+    gradients_with_offset_groups_mask_and_bias: Tol::n(24.0).with_floor(0.2) => |q, d| gradients::<B>(&OFFSET_GROUPS_MASK, q, d);
+    gradients_with_weight_groups_stride_padding: Tol::n(24.0).with_floor(0.2) => |q, d| gradients::<B>(&WEIGHT_GROUPS_STRIDE_PADDING, q, d);
+    gradients_with_dilation_and_both_groups: Tol::n(24.0).with_floor(0.2) => |q, d| gradients::<B>(&DILATION_BOTH_GROUPS, q, d);
+    gradients_with_offsets_outside_the_image: Tol::n(24.0).with_floor(0.2) => |q, d| gradients::<B>(&OFFSETS_OUTSIDE, q, d);
 }
 
 /// With zero offsets every sample is its input code (`1·x + 0·…`), so the result is
@@ -398,42 +374,15 @@ fn deform_codes(device: &LnsDevice) -> Vec<(String, Vec<i32>)> {
     out
 }
 
-fn on_threads<T: Send>(n: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .expect("a rayon pool")
-        .install(f)
-}
-
-fn assert_same(what: &str, want: &[(String, Vec<i32>)], got: &[(String, Vec<i32>)]) {
-    assert_eq!(want.len(), got.len(), "{what}: outputs");
-    for ((name, w), (_, g)) in want.iter().zip(got) {
-        assert_eq!(w.len(), g.len(), "{what}: {name}: lengths");
-        if let Some(i) = (0..w.len()).find(|&i| w[i] != g[i]) {
-            panic!("{what}: {name}[{i}]: code {} vs {}", w[i], g[i]);
-        }
-    }
-}
-
-fn threads_agree(spec: &str) {
-    let device: LnsDevice = spec.parse().unwrap();
-    let one = on_threads(1, || deform_codes(&device));
-    for n in [2, 3] {
-        let got = on_threads(n, || deform_codes(&device));
-        assert_same(&format!("{spec}: 1 vs {n} threads"), &one, &got);
-    }
-}
-
 #[test]
 fn lns16_deform_conv2d_codes_do_not_depend_on_the_thread_count() {
-    threads_agree("lns16");
+    thread_counts_agree("lns16", deform_codes);
 }
 
 #[test]
 fn lns32_ref_and_wide_accumulator_deform_conv2d_codes_do_not_depend_on_the_thread_count() {
-    threads_agree("lns32-ref");
-    threads_agree("16:10:lut:acc=20:14");
+    thread_counts_agree("lns32-ref", deform_codes);
+    thread_counts_agree("16:10:lut:acc=20:14", deform_codes);
 }
 
 #[test]
@@ -444,6 +393,6 @@ fn lns16_deform_conv2d_codes_are_identical_on_every_simd_level() {
         let name = format!("{level:?}").to_ascii_lowercase();
         let device: LnsDevice = format!("lns16:simd={name}").parse().unwrap();
         let got = on_threads(2, || deform_codes(&device));
-        assert_same(&format!("lns16: scalar vs {name}"), &want, &got);
+        assert_same_codes(&format!("lns16: scalar vs {name}"), &want, &got);
     }
 }

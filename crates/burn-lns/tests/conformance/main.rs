@@ -5,6 +5,7 @@
 
 mod backward;
 mod bit_true;
+mod code_checks;
 mod common;
 mod deform;
 mod edges;
