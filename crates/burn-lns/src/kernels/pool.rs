@@ -15,7 +15,7 @@ use lns_core::{CodeStorage, Counts, OpCounts};
 use rayon::prelude::*;
 
 use super::{count_code, sum_counts};
-use crate::tensor::{LnsTensor, contiguous, flex_from_vec, with_storage};
+use crate::tensor::{Code, LnsTensor, contiguous, flex_from_vec, with_storage};
 
 /// Output length of a pool (burn-flex's rule: a window that does not fit the padded
 /// input gives 0 outputs, or 1 in ceil mode).
@@ -196,18 +196,13 @@ pub(crate) fn avg_pool_backward(
     include_pad: bool,
 ) -> LnsTensor {
     grad.begin_segment("avg_pool_backward", &[]);
-    let (planes, h, w) = nchw(x_shape);
+    let w = x_shape[3];
     let (oh, ow) = (wy.len(), wx.len());
-    let arith = grad.device.arith().clone();
+    let arith = grad.device.arith();
     let (f, af) = (arith.format(), arith.acc_format());
     let g = grad.codes();
-    let mut out = vec![0i32; planes * h * w];
-    let counts = out
-        .par_chunks_mut((h * w).max(1))
-        .enumerate()
-        .map(|(pi, dst)| {
-            let mut cnt = Counts::default();
-            let mut acc = vec![af.zero(); h * w];
+    with_storage!(f.storage(), C => {
+        scatter_gradient_planes::<C>(x_shape, grad, |pi, acc, cnt| {
             let gp = &g[pi * oh * ow..][..oh * ow];
             for (y, wy) in wy.iter().enumerate() {
                 for (xx, wx) in wx.iter().enumerate() {
@@ -217,24 +212,50 @@ pub(crate) fn avg_pool_backward(
                         wy.valid.len() * wx.valid.len()
                     };
                     let c = count_code(&grad.device, n.max(1));
-                    let share = arith::div(f, gp[y * ow + xx], c, &mut cnt);
-                    let share = recode(f, af, share, &mut cnt);
+                    let share = arith::div(f, gp[y * ow + xx], c, cnt);
+                    let share = recode(f, af, share, cnt);
                     for &iy in &wy.valid {
                         for &ix in &wx.valid {
                             let a = &mut acc[iy * w + ix];
-                            *a = arith::add(af, arith.acc_delta(), *a, share, &mut cnt);
+                            *a = arith::add(af, arith.acc_delta(), *a, share, cnt);
                         }
                     }
                 }
             }
+        })
+    })
+}
+
+/// The input gradient of a pool or resampler, one `H`×`W` plane of `x_shape` at a
+/// time (planes in parallel): `scatter(plane, acc, cnt)` adds that plane's output
+/// gradients into `acc`, an accumulator-format plane of zeros, and each input's sum is
+/// then rounded once to the operand format and stored as a code of width `C` (the
+/// format's storage). Records the counts on `grad`'s device.
+pub(crate) fn scatter_gradient_planes<C: Code>(
+    x_shape: &Shape,
+    grad: &LnsTensor,
+    scatter: impl Fn(usize, &mut [i32], &mut Counts) + Sync,
+) -> LnsTensor {
+    let (planes, h, w) = nchw(x_shape);
+    let arith = grad.device.arith();
+    let (f, af) = (arith.format(), arith.acc_format());
+    let mut out = vec![C::default(); planes * h * w];
+    let counts = out
+        .par_chunks_mut((h * w).max(1))
+        .enumerate()
+        .map(|(pi, dst)| {
+            let mut cnt = Counts::default();
+            let mut acc = vec![af.zero(); h * w];
+            scatter(pi, &mut acc, &mut cnt);
             for (d, a) in dst.iter_mut().zip(acc) {
-                *d = recode(af, f, a, &mut cnt);
+                *d = C::narrow(recode(af, f, a, &mut cnt));
             }
             cnt
         })
         .reduce(Counts::default, sum_counts);
     arith.record(counts);
-    LnsTensor::from_codes_i32(out, x_shape.clone(), grad.device.clone(), grad.dtype)
+    let flex = flex_from_vec(out, x_shape.clone());
+    LnsTensor::new(flex, grad.device.clone(), grad.dtype)
 }
 
 /// Max pooling; returns the pooled codes and, per output, the flat index `iy·W + ix`
@@ -296,33 +317,18 @@ pub(crate) fn max_pool(
 /// largest tensor of its backward pass); the accumulator is one plane at a time.
 pub(crate) fn max_pool_backward(x_shape: &Shape, grad: &LnsTensor, indices: &[i64]) -> LnsTensor {
     grad.begin_segment("max_pool_backward", &[]);
-    let (planes, h, w) = nchw(x_shape);
     let gs = grad.shape();
     let per = gs[2] * gs[3];
-    let arith = grad.device.arith().clone();
+    let arith = grad.device.arith();
     let (f, af) = (arith.format(), arith.acc_format());
-    let (flex, counts) = with_storage!(f.storage(), C => {
+    with_storage!(f.storage(), C => {
         let g = contiguous::<C>(&grad.codes);
-        let mut out = vec![C::default(); planes * h * w];
-        let counts = out
-            .par_chunks_mut((h * w).max(1))
-            .enumerate()
-            .map(|(pi, dst)| {
-                let mut cnt = Counts::default();
-                let mut acc = vec![af.zero(); h * w];
-                for o in 0..per {
-                    let i = indices[pi * per + o] as usize;
-                    let v = recode(f, af, g[pi * per + o].widen(), &mut cnt);
-                    acc[i] = arith::add(af, arith.acc_delta(), acc[i], v, &mut cnt);
-                }
-                for (d, a) in dst.iter_mut().zip(acc) {
-                    *d = C::narrow(recode(af, f, a, &mut cnt));
-                }
-                cnt
-            })
-            .reduce(Counts::default, sum_counts);
-        (flex_from_vec(out, x_shape.clone()), counts)
-    });
-    arith.record(counts);
-    LnsTensor::new(flex, grad.device.clone(), grad.dtype)
+        scatter_gradient_planes::<C>(x_shape, grad, |pi, acc, cnt| {
+            for o in 0..per {
+                let i = indices[pi * per + o] as usize;
+                let v = recode(f, af, g[pi * per + o].widen(), cnt);
+                acc[i] = arith::add(af, arith.acc_delta(), acc[i], v, cnt);
+            }
+        })
+    })
 }

@@ -15,8 +15,9 @@ use lns_core::convert::recode;
 use lns_core::{Counts, Format};
 use rayon::prelude::*;
 
+use super::pool::scatter_gradient_planes;
 use super::sum_counts;
-use crate::tensor::LnsTensor;
+use crate::tensor::{LnsTensor, with_storage};
 
 /// Input indices and weights of one output coordinate.
 pub(crate) type Taps = Vec<(usize, f64)>;
@@ -173,41 +174,30 @@ pub(crate) fn resample_backward(
     ty: &[Taps],
     tx: &[Taps],
 ) -> LnsTensor {
-    let (planes, h, w) = (x_shape[0] * x_shape[1], x_shape[2], x_shape[3]);
+    let w = x_shape[3];
     let (oh, ow) = (ty.len(), tx.len());
-    let arith = grad.device.arith().clone();
+    let arith = grad.device.arith();
     let (f, af) = (arith.format(), arith.acc_format());
     let mut cnt = Counts::default();
     let (ey, ex) = (encode_taps(f, ty, &mut cnt), encode_taps(f, tx, &mut cnt));
     arith.record(cnt);
     let g = grad.codes();
-    let mut out = vec![0i32; planes * h * w];
-    let counts = out
-        .par_chunks_mut((h * w).max(1))
-        .enumerate()
-        .map(|(pi, dst)| {
-            let mut cnt = Counts::default();
-            let mut acc = vec![af.zero(); h * w];
+    with_storage!(f.storage(), C => {
+        scatter_gradient_planes::<C>(x_shape, grad, |pi, acc, cnt| {
             let gp = &g[pi * oh * ow..][..oh * ow];
             for (y, ty) in ey.iter().enumerate() {
                 for (xx, tx) in ex.iter().enumerate() {
-                    let gv = recode(f, af, gp[y * ow + xx], &mut cnt);
+                    let gv = recode(f, af, gp[y * ow + xx], cnt);
                     for &(iy, wy) in ty {
                         for &(ix, wx) in tx {
-                            let wgt = recode(f, af, arith::mul(f, wy, wx, &mut cnt), &mut cnt);
-                            let p = arith::mul(af, wgt, gv, &mut cnt);
+                            let wgt = recode(f, af, arith::mul(f, wy, wx, cnt), cnt);
+                            let p = arith::mul(af, wgt, gv, cnt);
                             let a = &mut acc[iy * w + ix];
-                            *a = arith::add(af, arith.acc_delta(), *a, p, &mut cnt);
+                            *a = arith::add(af, arith.acc_delta(), *a, p, cnt);
                         }
                     }
                 }
             }
-            for (d, a) in dst.iter_mut().zip(acc) {
-                *d = recode(af, f, a, &mut cnt);
-            }
-            cnt
         })
-        .reduce(Counts::default, sum_counts);
-    arith.record(counts);
-    LnsTensor::from_codes_i32(out, x_shape.clone(), grad.device.clone(), grad.dtype)
+    })
 }
