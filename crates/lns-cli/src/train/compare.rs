@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use burn::backend::Flex;
 use clap::Args;
+use lns_zoo::data::DatasetSplits;
+use lns_zoo::models::Model;
 use serde::{Deserialize, Serialize};
 
 use super::backend::BackendSpec;
@@ -60,6 +63,46 @@ pub struct RunSettings {
     pub seed: u64,
 }
 
+/// What every run of a comparison or a sweep starts from.
+pub struct SharedStart {
+    /// The dataset, limits applied.
+    pub data: DatasetSplits,
+    /// The initial weights, drawn on f32 from the seed.
+    pub init: Model<Flex>,
+    /// The settings the report records.
+    pub settings: RunSettings,
+}
+
+impl SharedStart {
+    /// Loads the data, draws the initial weights, creates the output directory `out`
+    /// and records the settings shared by every run.
+    ///
+    /// # Errors
+    /// Missing data, a model that does not fit it, an output directory that cannot be
+    /// created.
+    pub fn prepare(common: &CommonArgs, out: &Path) -> Result<Self> {
+        let data = load_data(common)?;
+        let init = initial_model(common.model, &data, common.seed)?;
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let settings = RunSettings {
+            model: common.model.to_string(),
+            data: common.data.to_string(),
+            train_images: data.train.len_items(),
+            test_images: data.test.len_items(),
+            epochs: common.epochs,
+            batch: common.batch,
+            lr: common.lr,
+            optimizer: common.optimizer.to_string(),
+            seed: common.seed,
+        };
+        Ok(Self {
+            data,
+            init,
+            settings,
+        })
+    }
+}
+
 /// One backend's results.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackendResult {
@@ -98,21 +141,11 @@ pub struct CompareReport {
 /// Missing data, a model that does not fit it, unwritable output.
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let common = &args.common;
-    let data = load_data(common)?;
-    let init = initial_model(common.model, &data, common.seed)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let settings = RunSettings {
-        model: common.model.to_string(),
-        data: common.data.to_string(),
-        train_images: data.train.len_items(),
-        test_images: data.test.len_items(),
-        epochs: common.epochs,
-        batch: common.batch,
-        lr: common.lr,
-        optimizer: common.optimizer.to_string(),
-        seed: common.seed,
-    };
+    let SharedStart {
+        data,
+        init,
+        settings,
+    } = SharedStart::prepare(common, &args.out)?;
     eprintln!(
         "comparing {} on {} ({} train / {} test images), {} epochs, {} lr {} batch {}: {}",
         settings.model,

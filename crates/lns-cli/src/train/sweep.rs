@@ -5,15 +5,15 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::backend::{BackendSpec, split_list};
-use super::compare::{RunSettings, slug};
+use super::compare::{RunSettings, SharedStart, slug};
 use super::metrics::{EpochRecord, write_file};
 use super::run::RunSetup;
-use super::{CommonArgs, LenItems, curves, initial_model, load_data, train_on};
+use super::{CommonArgs, curves, train_on};
 
 /// Sweep results file name.
 pub const SWEEP_JSON: &str = "sweep.json";
@@ -91,21 +91,11 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
             BackendSpec::Lns(_) => anyhow::bail!("--baseline must be flex, ndarray or none"),
         },
     };
-    let data = load_data(common)?;
-    let init = initial_model(common.model, &data, common.seed)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let settings = RunSettings {
-        model: common.model.to_string(),
-        data: common.data.to_string(),
-        train_images: data.train.len_items(),
-        test_images: data.test.len_items(),
-        epochs: common.epochs,
-        batch: common.batch,
-        lr: common.lr,
-        optimizer: common.optimizer.to_string(),
-        seed: common.seed,
-    };
+    let SharedStart {
+        data,
+        init,
+        settings,
+    } = SharedStart::prepare(common, &args.out)?;
     let train = |spec: &BackendSpec| -> Result<Vec<EpochRecord>> {
         let label = spec.to_string();
         let dir = args.out.join(slug(&label));
