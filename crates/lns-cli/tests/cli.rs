@@ -1,6 +1,7 @@
 //! Drives the built `lns` binary in a temporary directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use lns_core::delta::{DeltaFn, PwlDelta, PwlTable};
 use lns_core::{Arith, Format};
@@ -82,11 +83,10 @@ fn bad_format_and_strategy_names_fail_clearly() {
     );
 }
 
-#[test]
-fn fit_pwl_writes_a_table_that_arith_loads_and_a_plot() {
-    let dir = temp_dir("fit");
-    let (json, png) = (dir.join("t.json"), dir.join("d.png"));
-    let o = lns(&[
+/// Runs `lns fit-pwl` for 10:4 (300 iterations, seed 3) writing the table to `json`,
+/// with `extra` arguments after those.
+fn fit_pwl_10_4_seed_3(json: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
         "fit-pwl",
         "--bits",
         "10",
@@ -98,9 +98,16 @@ fn fit_pwl_writes_a_table_that_arith_loads_and_a_plot() {
         "3",
         "--out",
         json.to_str().unwrap(),
-        "--plot",
-        png.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    lns(&args)
+}
+
+#[test]
+fn fit_pwl_writes_a_table_that_arith_loads_and_a_plot() {
+    let dir = temp_dir("fit");
+    let (json, png) = (dir.join("t.json"), dir.join("d.png"));
+    let o = fit_pwl_10_4_seed_3(&json, &["--plot", png.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("| best |"), "{}", stdout(&o));
     let table: PwlTable = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -109,19 +116,7 @@ fn fit_pwl_writes_a_table_that_arith_loads_and_a_plot() {
     assert_eq!(&png_bytes[1..4], b"PNG");
     // Same seed, same table.
     let json2 = dir.join("t2.json");
-    let o = lns(&[
-        "fit-pwl",
-        "--bits",
-        "10",
-        "--frac",
-        "4",
-        "--iters",
-        "300",
-        "--seed",
-        "3",
-        "--out",
-        json2.to_str().unwrap(),
-    ]);
+    let o = fit_pwl_10_4_seed_3(&json2, &[]);
     assert!(o.status.success());
     assert_eq!(
         std::fs::read_to_string(&json).unwrap(),
