@@ -75,40 +75,73 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("thread pool")
 }
 
+/// Runs `gemm` on every SIMD level this CPU has, in parallel mode on pools of 1 and 2
+/// threads, and hands each result to `check` with its level and thread count.
+fn on_every_level_and_thread_count<T: Send>(
+    gemm: impl Fn(Exec) -> T + Sync,
+    mut check: impl FnMut(T, SimdLevel, usize),
+) {
+    for level in SimdLevel::available() {
+        for threads in [1, 2] {
+            let exec = Exec {
+                simd: level,
+                parallel: true,
+            };
+            check(pool(threads).install(|| gemm(exec)), level, threads);
+        }
+    }
+}
+
+/// `A·B` from the row-major codes each operand is stored as, read directly or (`true`
+/// in `views`) through a transposed view of the stored transpose, as codes of the
+/// storage type `C`: the product's codes and the unit's counts.
 fn gemm_with<C: CodeStorage>(
     unit: &Arith,
     a: &[i32],
     b: &[i32],
     (m, k, n): (usize, usize, usize),
-    transposed: bool,
+    (a_t, b_t): (bool, bool),
     exec: Exec,
 ) -> (Vec<i32>, Counts) {
     let a: Vec<C> = a.iter().map(|&c| C::narrow(c)).collect();
     let b: Vec<C> = b.iter().map(|&c| C::narrow(c)).collect();
-    let mut out = vec![C::default(); m * n];
-    let bm = if transposed {
+    let av = if a_t {
+        MatRef::row_major(&a, k, m).t()
+    } else {
+        MatRef::row_major(&a, m, k)
+    };
+    let bv = if b_t {
         MatRef::row_major(&b, n, k).t()
     } else {
         MatRef::row_major(&b, k, n)
     };
+    let mut out = vec![C::default(); m * n];
     unit.take_counts();
-    kernels::gemm(unit, MatRef::row_major(&a, m, k), bm, &mut out, exec).expect("shapes agree");
+    kernels::gemm(unit, av, bv, &mut out, exec).expect("shapes agree");
     (out.iter().map(|c| c.widen()).collect(), unit.take_counts())
 }
 
+/// [`gemm_with`] in the storage type of the unit's format.
 fn gemm_any(
     unit: &Arith,
     a: &[i32],
     b: &[i32],
     shape: (usize, usize, usize),
-    transposed: bool,
+    views: (bool, bool),
     exec: Exec,
 ) -> (Vec<i32>, Counts) {
     match unit.format().storage() {
-        lns_core::Storage::I8 => gemm_with::<i8>(unit, a, b, shape, transposed, exec),
-        lns_core::Storage::I16 => gemm_with::<i16>(unit, a, b, shape, transposed, exec),
-        lns_core::Storage::I32 => gemm_with::<i32>(unit, a, b, shape, transposed, exec),
+        lns_core::Storage::I8 => gemm_with::<i8>(unit, a, b, shape, views, exec),
+        lns_core::Storage::I16 => gemm_with::<i16>(unit, a, b, shape, views, exec),
+        lns_core::Storage::I32 => gemm_with::<i32>(unit, a, b, shape, views, exec),
     }
+}
+
+/// The row-major codes of the transpose of the `rows`×`cols` row-major matrix `x`.
+fn transposed(x: &[i32], rows: usize, cols: usize) -> Vec<i32> {
+    (0..cols * rows)
+        .map(|t| x[(t % rows) * cols + t / rows])
+        .collect()
 }
 
 #[test]
@@ -120,22 +153,11 @@ fn gemm_is_bit_identical_on_every_simd_level_and_thread_count() {
             let a = random_codes(fmt, m * k, &mut rng);
             let b = random_codes(fmt, k * n, &mut rng);
             for transposed in [false, true] {
-                let reference = gemm_any(&unit, &a, &b, (m, k, n), transposed, Exec::REFERENCE);
-                for level in SimdLevel::available() {
-                    for threads in [1, 2] {
-                        let got = pool(threads).install(|| {
-                            gemm_any(
-                                &unit,
-                                &a,
-                                &b,
-                                (m, k, n),
-                                transposed,
-                                Exec {
-                                    simd: level,
-                                    parallel: true,
-                                },
-                            )
-                        });
+                let (shape, views) = ((m, k, n), (false, transposed));
+                let reference = gemm_any(&unit, &a, &b, shape, views, Exec::REFERENCE);
+                on_every_level_and_thread_count(
+                    |exec| gemm_any(&unit, &a, &b, shape, views, exec),
+                    |got, level, threads| {
                         assert_eq!(
                             got.0,
                             reference.0,
@@ -146,8 +168,8 @@ fn gemm_is_bit_identical_on_every_simd_level_and_thread_count() {
                             got.1, reference.1,
                             "counts differ: {fmt} {m}×{k}×{n} {level:?}"
                         );
-                    }
-                }
+                    },
+                );
             }
         }
     }
@@ -172,79 +194,18 @@ fn gemm_with_a_zero_rich_right_operand_is_bit_identical() {
                     }
                 })
                 .collect();
-            let reference = gemm_any(&unit, &a, &b, (m, k, n), false, Exec::REFERENCE);
-            for level in SimdLevel::available() {
-                for threads in [1, 2] {
-                    let got = pool(threads).install(|| {
-                        gemm_any(
-                            &unit,
-                            &a,
-                            &b,
-                            (m, k, n),
-                            false,
-                            Exec {
-                                simd: level,
-                                parallel: true,
-                            },
-                        )
-                    });
+            let (shape, views) = ((m, k, n), (false, false));
+            let reference = gemm_any(&unit, &a, &b, shape, views, Exec::REFERENCE);
+            on_every_level_and_thread_count(
+                |exec| gemm_any(&unit, &a, &b, shape, views, exec),
+                |got, level, threads| {
                     assert_eq!(
                         got, reference,
                         "{fmt} {m}×{k}×{n} {level:?} threads={threads}"
                     );
-                }
-            }
+                },
+            );
         }
-    }
-}
-
-/// `A·B` with each operand given row-major or as a transposed (column-major) view,
-/// as codes of the unit's storage type.
-fn gemm_views<C: CodeStorage>(
-    unit: &Arith,
-    a: &[i32],
-    b: &[i32],
-    (m, k, n): (usize, usize, usize),
-    (a_t, b_t): (bool, bool),
-    exec: Exec,
-) -> (Vec<i32>, Counts) {
-    // A transposed view reads the same matrix from its transpose's row-major codes.
-    let transpose = |x: &[i32], rows: usize, cols: usize| -> Vec<C> {
-        (0..cols * rows)
-            .map(|t| C::narrow(x[(t % rows) * cols + t / rows]))
-            .collect()
-    };
-    let narrow = |x: &[i32]| -> Vec<C> { x.iter().map(|&c| C::narrow(c)).collect() };
-    let a_codes = if a_t { transpose(a, m, k) } else { narrow(a) };
-    let b_codes = if b_t { transpose(b, k, n) } else { narrow(b) };
-    let av = if a_t {
-        MatRef::row_major(&a_codes, k, m).t()
-    } else {
-        MatRef::row_major(&a_codes, m, k)
-    };
-    let bv = if b_t {
-        MatRef::row_major(&b_codes, n, k).t()
-    } else {
-        MatRef::row_major(&b_codes, k, n)
-    };
-    let mut out = vec![C::default(); m * n];
-    unit.take_counts();
-    kernels::gemm(unit, av, bv, &mut out, exec).expect("shapes agree");
-    (out.iter().map(|c| c.widen()).collect(), unit.take_counts())
-}
-
-fn gemm_views_any(
-    unit: &Arith,
-    a: &[i32],
-    b: &[i32],
-    shape: (usize, usize, usize),
-    views: (bool, bool),
-    exec: Exec,
-) -> (Vec<i32>, Counts) {
-    match unit.format().storage() {
-        lns_core::Storage::I8 => gemm_views::<i8>(unit, a, b, shape, views, exec),
-        lns_core::Storage::I16 => gemm_views::<i16>(unit, a, b, shape, views, exec),
-        lns_core::Storage::I32 => gemm_views::<i32>(unit, a, b, shape, views, exec),
     }
 }
 
@@ -287,15 +248,23 @@ fn gemm_is_bit_identical_for_every_operand_layout() {
             ] {
                 for views in [(false, false), (true, false), (false, true), (true, true)] {
                     let shape = (m, k, n);
-                    let want = gemm_views_any(&unit, a, b, shape, views, Exec::REFERENCE);
+                    let stored = |x: &[i32], rows, cols, view: bool| {
+                        if view {
+                            transposed(x, rows, cols)
+                        } else {
+                            x.to_vec()
+                        }
+                    };
+                    let (a, b) = (&stored(a, m, k, views.0), &stored(b, k, n, views.1));
+                    let want = gemm_any(&unit, a, b, shape, views, Exec::REFERENCE);
                     for level in SimdLevel::available() {
                         for (threads, parallel) in [(1, false), (1, true), (2, true)] {
                             let exec = Exec {
                                 simd: level,
                                 parallel,
                             };
-                            let got = pool(threads)
-                                .install(|| gemm_views_any(&unit, a, b, shape, views, exec));
+                            let got =
+                                pool(threads).install(|| gemm_any(&unit, a, b, shape, views, exec));
                             assert_eq!(
                                 got,
                                 want,
@@ -318,7 +287,7 @@ fn gemm_reference_equals_the_scalar_dot_of_each_row_and_column() {
     let (m, k, n) = (3, 29, 4);
     let a = random_codes(unit.format(), m * k, &mut rng);
     let b = random_codes(unit.format(), k * n, &mut rng);
-    let (out, _) = gemm_any(&unit, &a, &b, (m, k, n), false, Exec::default());
+    let (out, _) = gemm_any(&unit, &a, &b, (m, k, n), (false, false), Exec::default());
     for i in 0..m {
         for j in 0..n {
             let col = (0..k).map(|kk| b[kk * n + j]);
