@@ -1,7 +1,9 @@
-//! The MAC engine on 32 lanes of i16: 16-bit codes in their own format (no wider
-//! accumulator) whose Δ is a step table of at most 32 buckets per sign (`lut-small`),
-//! read with one `vpermt2w` from two registers. Twice the lanes of
-//! [`super::avx512`] per instruction, the same selects.
+//! The MAC engine on 32 lanes of i16 for 16-bit codes in their own format (no wider
+//! accumulator): twice the lanes of [`super::avx512`] per instruction, the same
+//! selects. Δ comes from one `vpermt2w` on two registers where the table is a step
+//! function of at most 32 buckets per sign (`STEPS`, the `lut-small` tables), else
+//! from two 16-lane gathers of the full table (`lut`, `pwl`, `shift` and `exact` at
+//! 16 bits and below).
 //!
 //! **Range checks without wider lanes.** With `code = 2·L + s` the largest code of a
 //! 16-bit format is `i16::MAX`, so a sum past it cannot be seen after a saturating add.
@@ -29,14 +31,24 @@ const WIDE_BUCKETS: u32 = 32;
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
-/// The doubled, interleaved bucket table of a unit this engine can run — entry
-/// `2·i + opposite` is `2·Δ±` of bucket `i`, as 64 i16 packed two per i32 word — or
-/// `None`: operands and accumulator must be one format of at most 16 bits, the table a
-/// step function of at most [`WIDE_BUCKETS`] buckets per sign whose doubled entries fit
-/// i16.
-pub(super) fn table(arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
+/// The table the engine reads for `arith`, or `None` where it cannot run it: operands
+/// and accumulator must be one format of at most 16 bits whose doubled Δ entries fit
+/// i16. With `steps`, the table must be a step function of at most [`WIDE_BUCKETS`]
+/// buckets per sign, and the result is its doubled, interleaved bucket table (entry
+/// `2·i + opposite` is `2·Δ±` of bucket `i`, 64 i16 packed two per i32 word); without,
+/// it is [`super::lanes::interleave`]'s doubled full table, whose indices must fit u16.
+pub(super) fn table(arith: &Arith, p: &MacParams, steps: bool) -> Option<Vec<i32>> {
     let t = arith.acc_delta().table()?;
-    if p.shift != 0 || arith.acc_format().bits() > 16 || p.last_step >= WIDE_BUCKETS {
+    if p.shift != 0 || arith.acc_format().bits() > 16 {
+        return None;
+    }
+    let doubled = |v: i32| i16::try_from(2 * v).ok();
+    if !steps {
+        let full = super::lanes::interleave(arith, 1)?;
+        let fits = full.len() <= 1 << 16 && full.iter().all(|&v| i16::try_from(v).is_ok());
+        return fits.then_some(full);
+    }
+    if p.last_step >= WIDE_BUCKETS {
         return None;
     }
     let mut entries = [0i16; 2 * WIDE_BUCKETS as usize];
@@ -46,9 +58,9 @@ pub(super) fn table(arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
         .enumerate()
     {
         let first = (i as u32) << p.step_drop;
-        pair[0] = i16::try_from(2 * t.plus(first)).ok()?;
+        pair[0] = doubled(t.plus(first))?;
         // Δ−(0) is never read; bucket 0's value is the one at d = 1.
-        pair[1] = i16::try_from(2 * t.minus(first.max(1))).ok()?;
+        pair[1] = doubled(t.minus(first.max(1)))?;
     }
     Some(
         entries
@@ -58,9 +70,10 @@ pub(super) fn table(arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
     )
 }
 
-/// Whether the engine can run `arith` on codes stored as `C`.
-pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams) -> bool {
-    TypeId::of::<C>() == TypeId::of::<i16>() && table(arith, p).is_some()
+/// Whether the engine can run `arith` on codes stored as `C` (reading a bucket table
+/// with `steps`).
+pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams, steps: bool) -> bool {
+    TypeId::of::<C>() == TypeId::of::<i16>() && table(arith, p, steps).is_some()
 }
 
 /// Constants of the step, in registers.
@@ -74,9 +87,12 @@ struct Consts {
     top: __m512i,
     last_step: __m512i,
     drop: __m128i,
-    /// The bucket table.
+    /// The bucket table (`STEPS`).
     lo: __m512i,
     hi: __m512i,
+    /// The full table and its highest index (otherwise).
+    tab: *const i32,
+    last: __m512i,
 }
 
 /// One row of the B panel, prepared once for every row of the tile.
@@ -100,10 +116,10 @@ struct Row {
 /// Runs the task's rows over panels of [`WIDE_LANES`] columns.
 ///
 /// # Safety
-/// The CPU supports AVX-512F and AVX-512BW, and `job.tab` was built by [`table`] for
-/// the job's unit; `C` is i16 (checked).
+/// The CPU supports AVX-512F and AVX-512BW, and `job.tab` was built by [`table`] with
+/// `STEPS` for the job's unit; `C` is i16 (checked).
 #[target_feature(enable = "avx512f,avx512bw")]
-pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+pub(super) unsafe fn rows<C: CodeStorage, const STEPS: bool>(job: &mut TileJob<'_, C>) {
     assert!(
         TypeId::of::<C>() == TypeId::of::<i16>(),
         "the i16 lane engine runs on i16 codes only"
@@ -115,12 +131,12 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe { tile::<C, TILE_ROWS>(job, i, j0, width) };
+            unsafe { tile::<C, STEPS, TILE_ROWS>(job, i, j0, width) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { tile::<C, 1>(job, i, j0, width) };
+            unsafe { tile::<C, STEPS, 1>(job, i, j0, width) };
             i += 1;
         }
     }
@@ -129,14 +145,14 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
 /// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn tile<C: CodeStorage, const R: usize>(
+unsafe fn tile<C: CodeStorage, const STEPS: bool, const R: usize>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,
     width: usize,
 ) {
     let (k, p) = (job.k, job.p);
-    let c = consts(p, job.tab);
+    let c = consts::<STEPS>(p, job.tab);
     let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
     let panel = &job.panel[..k * WIDE_LANES];
     let start = Row {
@@ -153,7 +169,8 @@ unsafe fn tile<C: CodeStorage, const R: usize>(
             unroll!(R, r => {
                 // SAFETY: `kk < k`, the length of every row of A.
                 let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
-                step(p, &c, &mut rows[r], a, &b);
+                // SAFETY: `c` was built from the job's table (the caller's contract).
+                unsafe { step::<STEPS>(p, &c, &mut rows[r], a, &b) };
             });
         }
         for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
@@ -185,9 +202,24 @@ fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
 
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-fn consts(p: &MacParams, tab: &[i32]) -> Consts {
-    assert!(tab.len() >= 32, "the i16 engine's table holds 64 entries");
-    // The table and the codes of a 16-bit format fit i16 (checked by `table`).
+fn consts<const STEPS: bool>(p: &MacParams, tab: &[i32]) -> Consts {
+    // The codes of a 16-bit format fit i16 (checked by `table`).
+    let (lo, hi) = if STEPS {
+        assert!(tab.len() == 32, "the bucket table holds 64 i16 entries");
+        // SAFETY: `tab` holds 32 words (asserted).
+        unsafe {
+            (
+                _mm512_loadu_si512(tab.as_ptr().cast()),
+                _mm512_loadu_si512(tab.as_ptr().add(16).cast()),
+            )
+        }
+    } else {
+        assert!(
+            tab.len() == 2 * (p.last as usize + 1),
+            "the full table holds both corrections of every difference"
+        );
+        (_mm512_setzero_si512(), _mm512_setzero_si512())
+    };
     Consts {
         one: _mm512_set1_epi16(1),
         zero_code: _mm512_set1_epi16(p.zero as i16),
@@ -196,10 +228,10 @@ fn consts(p: &MacParams, tab: &[i32]) -> Consts {
         top: _mm512_set1_epi16((p.max_code - 1) as i16),
         last_step: _mm512_set1_epi16(p.last_step as i16),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        // SAFETY: `tab` holds at least 32 words (asserted).
-        lo: unsafe { _mm512_loadu_si512(tab.as_ptr().cast()) },
-        // SAFETY: as above.
-        hi: unsafe { _mm512_loadu_si512(tab.as_ptr().add(16).cast()) },
+        lo,
+        hi,
+        tab: tab.as_ptr(),
+        last: _mm512_set1_epi16(p.last as u16 as i16),
     }
 }
 
@@ -222,9 +254,12 @@ unsafe fn prepare(p: &MacParams, c: &Consts, b: *const i16) -> BRow {
 }
 
 /// One MAC step on 32 lanes, equal to `lanes::mac` lane for lane (shift 0).
+///
+/// # Safety
+/// Without `STEPS`, `c.tab` points at the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-fn step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
+unsafe fn step<const STEPS: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     if a >> 1 == p.op_log_zero {
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
@@ -238,7 +273,8 @@ fn step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     let product_over = _mm512_mask_cmpgt_epi16_mask(b.nonzero, a_even, b.room[sign]);
     let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
     let acc_zero = _mm512_mask_cmplt_epi16_mask(product_live, old, c.min_code);
-    let mut s = add(c, old, product, live);
+    // SAFETY (both): forwarded contract.
+    let mut s = unsafe { add::<STEPS>(c, old, product, live) };
     if product_over | s.over != 0 {
         // Saturation (rare): a product beyond ±max becomes ±max before the addition
         // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
@@ -246,7 +282,7 @@ fn step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
         if product_over != 0 {
             let signs = _mm512_and_si512(b.by_sign[sign], c.one);
             product = _mm512_mask_mov_epi16(product, product_over, _mm512_or_si512(c.top, signs));
-            s = add(c, old, product, live);
+            s = unsafe { add::<STEPS>(c, old, product, live) };
         }
         row.saturated = _mm512_mask_add_epi16(row.saturated, product_over, row.saturated, c.one);
         row.saturated = _mm512_mask_add_epi16(row.saturated, s.over, row.saturated, c.one);
@@ -263,21 +299,50 @@ fn step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     row.acc = _mm512_mask_mov_epi16(_mm512_mask_mov_epi16(old, live, sum), acc_zero, product);
 }
 
-/// The sum of two codes — the larger term's code plus the doubled Δ± of its bucket,
-/// added with saturation (before the range checks and the cancellation) — the larger
+/// The sum of two codes — the larger term's code plus the doubled Δ± of their log
+/// difference, added with saturation (before the range checks and the cancellation) — the larger
 /// term, and the lanes of `live` whose sum exceeds the largest code
 /// (`big > max − corr`, see the module notes).
+///
+/// # Safety
+/// Without `STEPS`, `c.tab` points at the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-fn add(c: &Consts, acc: __m512i, product: __m512i, live: __mmask32) -> Sum {
+unsafe fn add<const STEPS: bool>(
+    c: &Consts,
+    acc: __m512i,
+    product: __m512i,
+    live: __mmask32,
+) -> Sum {
     let diff = _mm512_sub_epi16(_mm512_srai_epi16::<1>(acc), _mm512_srai_epi16::<1>(product));
-    let bucket = _mm512_min_epu16(
-        _mm512_srl_epi16(_mm512_abs_epi16(diff), c.drop),
-        c.last_step,
-    );
+    let d = _mm512_abs_epi16(diff);
     let opposite = _mm512_and_si512(_mm512_xor_si512(acc, product), c.one);
-    let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
-    let corr = _mm512_permutex2var_epi16(c.lo, idx, c.hi);
+    let corr = if STEPS {
+        let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
+        let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
+        _mm512_permutex2var_epi16(c.lo, idx, c.hi)
+    } else {
+        // Only lanes that use the sum and whose difference is inside the table are
+        // looked up (the entries beyond are 0), 16 at a time with i32 indices.
+        let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
+        let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(d), opposite);
+        // SAFETY: looked-up indices are below `2·last + 2` (the caller's contract).
+        let half = |h: __m256i, m: __mmask16| unsafe {
+            let g = _mm512_mask_i32gather_epi32::<4>(
+                _mm512_setzero_si512(),
+                m,
+                _mm512_cvtepu16_epi32(h),
+                c.tab,
+            );
+            _mm512_cvtepi32_epi16(g)
+        };
+        let lo = half(_mm512_castsi512_si256(idx), inside as __mmask16);
+        let hi = half(
+            _mm512_extracti64x4_epi64::<1>(idx),
+            (inside >> 16) as __mmask16,
+        );
+        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+    };
     let acc_big = _mm512_cmpge_epi16_mask(diff, _mm512_setzero_si512());
     let big = _mm512_mask_blend_epi16(acc_big, product, acc);
     Sum {
@@ -336,14 +401,17 @@ mod tests {
         if !SimdLevel::Avx512.is_available() {
             return;
         }
-        let unit = Arith::new(Format::LNS16, DeltaKind::LutSmall);
-        let fmt = unit.format();
+        let fmt = Format::LNS16;
         let shape @ (m, k, n) = (5, 4 * CHUNK + 77, 40);
         let mut rng = SplitMix64(3);
         // Magnitudes near the largest log overflow on every step (the product, then the
         // sum); near the smallest they underflow on every step: over 2^16 events per
         // output either way.
-        for large in [true, false] {
+        for (kind, large) in [DeltaKind::LutSmall, DeltaKind::Lut]
+            .into_iter()
+            .flat_map(|kind| [(kind, true), (kind, false)])
+        {
+            let unit = Arith::new(fmt, kind);
             let mut code = || {
                 let off = (rng.next_u64() % 64) as i32;
                 let l = if large {
@@ -356,7 +424,7 @@ mod tests {
             let a: Vec<i16> = (0..m * k).map(|_| code()).collect();
             let b: Vec<i16> = (0..k * n).map(|_| code()).collect();
             let [wide, reference] = both(&unit, &a, &b, shape);
-            assert_eq!(wide, reference, "large = {large}");
+            assert_eq!(wide, reference, "{kind} large = {large}");
             let events = reference.1.saturated + reference.1.flushed;
             assert!(events / (m * n) as u64 > 1 << 16, "{events} events");
         }

@@ -289,9 +289,12 @@ enum Engine {
     /// [`super::avx512::Avx512Lanes`] reading a step-function table's buckets.
     #[cfg(target_arch = "x86_64")]
     Avx512Steps,
-    /// [`super::avx512_wide`]: 32 lanes of i16, a step-function table's buckets.
+    /// [`super::avx512_wide`]: 32 lanes of i16 reading the full table.
     #[cfg(target_arch = "x86_64")]
     Avx512Wide,
+    /// [`super::avx512_wide`]: 32 lanes of i16 reading a step-function table's buckets.
+    #[cfg(target_arch = "x86_64")]
+    Avx512WideSteps,
 }
 
 impl Engine {
@@ -303,7 +306,9 @@ impl Engine {
                     SimdLevel::Avx512.is_available(),
                     "AVX-512 requested on a CPU without it"
                 );
-                if p.code_domain && super::avx512_wide::fits::<C>(arith, p) {
+                if p.code_domain && super::avx512_wide::fits::<C>(arith, p, true) {
+                    Engine::Avx512WideSteps
+                } else if p.code_domain && super::avx512_wide::fits::<C>(arith, p, false) {
                     Engine::Avx512Wide
                 } else if p.code_domain && fits_steps(p) {
                     Engine::Avx512Steps
@@ -329,7 +334,7 @@ impl Engine {
     fn lanes(self) -> usize {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Engine::Avx512Wide => super::avx512_wide::WIDE_LANES,
+            Engine::Avx512Wide | Engine::Avx512WideSteps => super::avx512_wide::WIDE_LANES,
             _ => LANES,
         }
     }
@@ -343,7 +348,9 @@ impl Engine {
                 <super::avx512::Avx512Lanes<false> as LaneEngine>::TABLE_SCALE,
             ),
             #[cfg(target_arch = "x86_64")]
-            Engine::Avx512Wide => super::avx512_wide::table(arith, p),
+            Engine::Avx512Wide => super::avx512_wide::table(arith, p, false),
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx512WideSteps => super::avx512_wide::table(arith, p, true),
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512Steps => interleave_steps(
                 arith,
@@ -528,7 +535,9 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Steps => unsafe { rows_avx512::<C, true>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide => unsafe { super::avx512_wide::rows(job) },
+        Engine::Avx512Wide => unsafe { super::avx512_wide::rows::<C, false>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512WideSteps => unsafe { super::avx512_wide::rows::<C, true>(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
