@@ -1,5 +1,7 @@
 //! Any Δ strategy materialized as two flat tables: the kernels' fast path.
 
+use std::sync::OnceLock;
+
 use super::{DeltaFn, DeltaImpl};
 
 /// Largest support (in code differences) that is materialized into a table.
@@ -13,6 +15,10 @@ pub struct DeltaTable {
     plus: Vec<i32>,
     minus: Vec<i32>,
     step_drop: u32,
+    /// Largest `|entry|` of either column.
+    largest: u32,
+    /// [`DeltaTable::interleaved`] for scales 0 and 1, built on first use.
+    interleaved: [OnceLock<Vec<i32>>; 2],
 }
 
 impl DeltaTable {
@@ -35,10 +41,36 @@ impl DeltaTable {
             })
             .collect();
         let step_drop = step_drop(&plus, &minus);
+        let largest = plus.iter().chain(&minus).map(|v| v.unsigned_abs()).max();
         Some(DeltaTable {
             plus,
             minus,
             step_drop,
+            largest: largest.unwrap_or(0),
+            interleaved: Default::default(),
+        })
+    }
+
+    /// The largest magnitude of any entry, in code units.
+    pub fn largest(&self) -> u32 {
+        self.largest
+    }
+
+    /// Both columns in one slice, so that one gather serves both: entry
+    /// `2·d + opposite` holds Δ+(d) (`opposite = 0`) or Δ−(d) shifted left by `scale`
+    /// (0, or 1 for the kernels that add corrections to codes `2·L + s`). Built once
+    /// per scale.
+    ///
+    /// # Panics
+    /// If `scale > 1`.
+    pub fn interleaved(&self, scale: u32) -> &[i32] {
+        assert!(scale <= 1, "interleaved tables exist for scales 0 and 1");
+        self.interleaved[scale as usize].get_or_init(|| {
+            self.plus
+                .iter()
+                .zip(&self.minus)
+                .flat_map(|(&p, &m)| [p << scale, m << scale])
+                .collect()
         })
     }
 

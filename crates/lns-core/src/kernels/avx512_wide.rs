@@ -17,6 +17,7 @@
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
+use std::borrow::Cow;
 
 use super::gemm::{TILE_ROWS, TileJob};
 use super::lanes::{LaneCounts, MacParams};
@@ -36,17 +37,16 @@ const CHUNK: usize = 1 << 14;
 /// i16. With `steps`, the table must be a step function of at most [`WIDE_BUCKETS`]
 /// buckets per sign, and the result is its doubled, interleaved bucket table (entry
 /// `2·i + opposite` is `2·Δ±` of bucket `i`, 64 i16 packed two per i32 word); without,
-/// it is [`super::lanes::interleave`]'s doubled full table, whose indices must fit u16.
-pub(super) fn table(arith: &Arith, p: &MacParams, steps: bool) -> Option<Vec<i32>> {
+/// it is the doubled full table ([`crate::DeltaTable::interleaved`]), whose indices
+/// `2·d + opposite` must fit u16.
+pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, steps: bool) -> Option<Cow<'a, [i32]>> {
     let t = arith.acc_delta().table()?;
-    if p.shift != 0 || arith.acc_format().bits() > 16 {
+    let doubled_fits = 2 * i64::from(t.largest()) <= i64::from(i16::MAX);
+    if p.shift != 0 || arith.acc_format().bits() > 16 || !doubled_fits {
         return None;
     }
-    let doubled = |v: i32| i16::try_from(2 * v).ok();
     if !steps {
-        let full = super::lanes::interleave(arith, 1)?;
-        let fits = full.len() <= 1 << 16 && full.iter().all(|&v| i16::try_from(v).is_ok());
-        return fits.then_some(full);
+        return (t.len() <= 1 << 15).then(|| Cow::Borrowed(t.interleaved(1)));
     }
     if p.last_step >= WIDE_BUCKETS {
         return None;
@@ -58,16 +58,17 @@ pub(super) fn table(arith: &Arith, p: &MacParams, steps: bool) -> Option<Vec<i32
         .enumerate()
     {
         let first = (i as u32) << p.step_drop;
-        pair[0] = doubled(t.plus(first))?;
+        // Both fit i16 (checked above).
+        pair[0] = (2 * t.plus(first)) as i16;
         // Δ−(0) is never read; bucket 0's value is the one at d = 1.
-        pair[1] = doubled(t.minus(first.max(1)))?;
+        pair[1] = (2 * t.minus(first.max(1))) as i16;
     }
-    Some(
+    Some(Cow::Owned(
         entries
             .chunks_exact(2)
             .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
             .collect(),
-    )
+    ))
 }
 
 /// Whether the engine can run `arith` on codes stored as `C` (reading a bucket table

@@ -1,6 +1,8 @@
 //! Matrix products `C = A·B` where every `C[i, j]` is the canonical dot product of row
 //! `i` of A and column `j` of B.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use super::lanes::{
@@ -340,13 +342,14 @@ impl Engine {
     }
 
     /// The correction table the engine reads.
-    fn table(self, arith: &Arith, p: &MacParams) -> Option<Vec<i32>> {
+    fn table<'a>(self, arith: &'a Arith, p: &MacParams) -> Option<Cow<'a, [i32]>> {
         match self {
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512 => interleave(
                 arith,
                 <super::avx512::Avx512Lanes<false> as LaneEngine>::TABLE_SCALE,
-            ),
+            )
+            .map(Cow::Borrowed),
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512Wide => super::avx512_wide::table(arith, p, false),
             #[cfg(target_arch = "x86_64")]
@@ -356,8 +359,9 @@ impl Engine {
                 arith,
                 p,
                 <super::avx512::Avx512Lanes<true> as LaneEngine>::TABLE_SCALE,
-            ),
-            _ => interleave(arith, PortableLanes::TABLE_SCALE),
+            )
+            .map(Cow::Owned),
+            _ => interleave(arith, PortableLanes::TABLE_SCALE).map(Cow::Borrowed),
         }
     }
 }

@@ -61,8 +61,7 @@ impl MacParams {
                 .unsigned_abs()
                 .max(af.log_max().unsigned_abs()),
         );
-        let largest = |t: &[i32]| t.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
-        let corr = i64::from(largest(table.plus_slice()).max(largest(table.minus_slice())));
+        let corr = i64::from(table.largest());
         let fits = |x: i64| x < i64::from(i32::MAX);
         let code_domain = fits(product_code)
             && fits(acc_log + product_code / 2)
@@ -87,20 +86,11 @@ impl MacParams {
     }
 }
 
-/// Interleaves Δ+ and Δ− so one gather serves both: entry `2·d + opposite` holds the
-/// correction shifted left by `scale` (0 or 1).
-pub fn interleave(arith: &Arith, scale: u32) -> Option<Vec<i32>> {
-    let t = arith.acc_delta().table()?;
-    let mut out = vec![0; 2 * t.len()];
-    for ((pair, &p), &m) in out
-        .chunks_exact_mut(2)
-        .zip(t.plus_slice())
-        .zip(t.minus_slice())
-    {
-        pair[0] = p << scale;
-        pair[1] = m << scale;
-    }
-    Some(out)
+/// Δ+ and Δ− of the unit's accumulator interleaved so one gather serves both: entry
+/// `2·d + opposite` holds the correction shifted left by `scale` (0 or 1); see
+/// [`crate::DeltaTable::interleaved`].
+pub fn interleave(arith: &Arith, scale: u32) -> Option<&[i32]> {
+    Some(arith.acc_delta().table()?.interleaved(scale))
 }
 
 /// Buckets per correction that fit the two-register table of [`interleave_steps`].
