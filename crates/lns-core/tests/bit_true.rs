@@ -41,6 +41,7 @@ fn units() -> Vec<Arith> {
         (Format::LNS16, DeltaKind::Shift),
         (Format::LNS12, DeltaKind::Pwl),
         (Format::LNS8, DeltaKind::LutSmall),
+        (Format::LNS8, DeltaKind::Lut),
         (Format::LNS16, DeltaKind::LutSmall),
         (Format::LNS12, DeltaKind::LutSmall),
         (Format::LNS32, DeltaKind::Lut),

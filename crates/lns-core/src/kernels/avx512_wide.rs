@@ -1,5 +1,5 @@
-//! The MAC engine on 32 lanes of i16 for 16-bit codes in their own format (no wider
-//! accumulator): twice the lanes of [`super::avx512`] per instruction, the same
+//! The MAC engine on 32 lanes of i16 for codes of at most 16 bits (stored as i8 or
+//! i16) computed in their own format (no wider accumulator): twice the lanes of [`super::avx512`] per instruction, the same
 //! selects. Δ comes from one `vpermt2w` on two registers where the table is a step
 //! function of at most 32 buckets per sign (`STEPS`, the `lut-small` tables), else
 //! from two 16-lane gathers of the full table (`lut`, `pwl`, `shift` and `exact` at
@@ -74,7 +74,12 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, steps: bool) -> Option<
 /// Whether the engine can run `arith` on codes stored as `C` (reading a bucket table
 /// with `steps`).
 pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams, steps: bool) -> bool {
-    TypeId::of::<C>() == TypeId::of::<i16>() && table(arith, p, steps).is_some()
+    is_narrow::<C>() && table(arith, p, steps).is_some()
+}
+
+/// Whether codes stored as `C` widen to i16 (i8 and i16 storage).
+fn is_narrow<C: CodeStorage>() -> bool {
+    TypeId::of::<C>() == TypeId::of::<i16>() || TypeId::of::<C>() == TypeId::of::<i8>()
 }
 
 /// Constants of the step, in registers.
@@ -118,12 +123,12 @@ struct Row {
 ///
 /// # Safety
 /// The CPU supports AVX-512F and AVX-512BW, and `job.tab` was built by [`table`] with
-/// `STEPS` for the job's unit; `C` is i16 (checked).
+/// `STEPS` for the job's unit; `C` is i8 or i16 (checked).
 #[target_feature(enable = "avx512f,avx512bw")]
 pub(super) unsafe fn rows<C: CodeStorage, const STEPS: bool>(job: &mut TileJob<'_, C>) {
     assert!(
-        TypeId::of::<C>() == TypeId::of::<i16>(),
-        "the i16 lane engine runs on i16 codes only"
+        is_narrow::<C>(),
+        "the i16 lane engine runs on i8 and i16 codes only"
     );
     let n = job.b.cols;
     for j0 in (0..n).step_by(WIDE_LANES) {
@@ -165,8 +170,8 @@ unsafe fn tile<C: CodeStorage, const STEPS: bool, const R: usize>(
     let mut totals = [LaneCounts::<WIDE_LANES>::default(); R];
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
-            // SAFETY: `kk < k`: the panel row holds 32 codes, which are i16 (asserted).
-            let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES).cast()) };
+            // SAFETY: `kk < k`: the panel row holds 32 codes, which are i8 or i16 (asserted).
+            let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, the length of every row of A.
                 let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
@@ -237,12 +242,18 @@ fn consts<const STEPS: bool>(p: &MacParams, tab: &[i32]) -> Consts {
 }
 
 /// # Safety
-/// `b` points at 32 readable i16 codes.
+/// `b` points at 32 readable codes; `C` is i8 or i16.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn prepare(p: &MacParams, c: &Consts, b: *const i16) -> BRow {
+unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRow {
     // SAFETY: the caller's contract.
-    let b = unsafe { _mm512_loadu_si512(b.cast()) };
+    let b = unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm512_cvtepi8_epi16(_mm256_loadu_si256(b.cast()))
+        } else {
+            _mm512_loadu_si512(b.cast())
+        }
+    };
     let flipped = _mm512_xor_si512(b, c.one);
     BRow {
         by_sign: [b, flipped],
