@@ -13,6 +13,17 @@ use lns_core::{Arith, DeltaKind, Format};
 
 const SIZES: [usize; 3] = [64, 256, 512];
 
+/// Two seeded `n × n` matrices of LNS-16 codes.
+fn lns16_operands(unit: &Arith, n: usize) -> (Vec<i16>, Vec<i16>) {
+    let codes = |seed| {
+        random_codes(unit, n * n, seed)
+            .into_iter()
+            .map(|c| c as i16)
+            .collect()
+    };
+    (codes(1), codes(2))
+}
+
 fn bench_gemm(c: &mut Criterion) {
     let mut group = c.benchmark_group("gemm");
     group.sample_size(10);
@@ -20,14 +31,7 @@ fn bench_gemm(c: &mut Criterion) {
         group.throughput(Throughput::Elements((n * n * n) as u64));
         for kind in [DeltaKind::Lut, DeltaKind::Pwl, DeltaKind::LutSmall] {
             let unit = Arith::new(Format::LNS16, kind);
-            let a: Vec<i16> = random_codes(&unit, n * n, 1)
-                .into_iter()
-                .map(|c| c as i16)
-                .collect();
-            let b: Vec<i16> = random_codes(&unit, n * n, 2)
-                .into_iter()
-                .map(|c| c as i16)
-                .collect();
+            let (a, b) = lns16_operands(&unit, n);
             let mut out = vec![0i16; n * n];
             group.bench_with_input(
                 BenchmarkId::new(format!("lns16-{kind}"), n),
@@ -87,14 +91,7 @@ fn bench_levels_and_threads(c: &mut Criterion) {
     group.throughput(Throughput::Elements((n * n * n) as u64));
     for kind in [DeltaKind::Lut, DeltaKind::LutSmall] {
         let unit = Arith::new(Format::LNS16, kind);
-        let a: Vec<i16> = random_codes(&unit, n * n, 1)
-            .into_iter()
-            .map(|c| c as i16)
-            .collect();
-        let b: Vec<i16> = random_codes(&unit, n * n, 2)
-            .into_iter()
-            .map(|c| c as i16)
-            .collect();
+        let (a, b) = lns16_operands(&unit, n);
         let mut out = vec![0i16; n * n];
         let mut run = |name: String, threads: usize, simd: SimdLevel| {
             let pool = rayon::ThreadPoolBuilder::new()
