@@ -1,9 +1,10 @@
 //! The MAC engine on 32 lanes of i16 for codes of at most 16 bits (stored as i8 or
 //! i16) computed in their own format (no wider accumulator): twice the lanes of [`super::avx512`] per instruction, the same
-//! selects. Δ comes from one `vpermt2w` on two registers where the table is a step
-//! function of at most 32 buckets per sign (`STEPS`, the `lut-small` tables), else
-//! from two 16-lane gathers of the full table (`lut`, `pwl`, `shift` and `exact` at
-//! 16 bits and below).
+//! selects. Δ comes from registers where the table is a step function of at most 64
+//! buckets per sign (`PAIRS` = 1: ≤ 32 buckets, one `vpermt2w` on two registers, the
+//! `lut-small` tables; `PAIRS` = 2: two permutes and a select, e.g. 8-bit full tables),
+//! else (`PAIRS` = 0) from two 16-lane gathers of the full table (`lut`, `pwl`,
+//! `shift` and `exact` at 12 and 16 bits).
 //!
 //! **Range checks without wider lanes.** With `code = 2·L + s` the largest code of a
 //! 16-bit format is `i16::MAX`, so a sum past it cannot be seen after a saturating add.
@@ -27,31 +28,33 @@ use crate::unit::Arith;
 
 /// Lanes of one step: one `zmm` register of i16.
 pub(super) const WIDE_LANES: usize = 32;
-/// Buckets per correction that fit the two-register table (64 i16 entries).
-const WIDE_BUCKETS: u32 = 32;
+/// Buckets per correction that one pair of registers holds (64 i16 entries).
+const PAIR_BUCKETS: u32 = 32;
+/// Most register pairs a bucket table may take.
+pub(super) const MAX_PAIRS: usize = 2;
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
-/// The table the engine reads for `arith`, or `None` where it cannot run it: operands
-/// and accumulator must be one format of at most 16 bits whose doubled Δ entries fit
-/// i16. With `steps`, the table must be a step function of at most [`WIDE_BUCKETS`]
-/// buckets per sign, and the result is its doubled, interleaved bucket table (entry
-/// `2·i + opposite` is `2·Δ±` of bucket `i`, 64 i16 packed two per i32 word); without,
-/// it is the doubled full table ([`crate::DeltaTable::interleaved`]), whose indices
-/// `2·d + opposite` must fit u16.
-pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, steps: bool) -> Option<Cow<'a, [i32]>> {
+/// The table the engine reads for `arith` with `pairs` register pairs, or `None` where
+/// it cannot run it: operands and accumulator must be one format of at most 16 bits
+/// whose doubled Δ entries fit i16. With `pairs > 0`, the table must be a step function
+/// of at most `32·pairs` buckets per sign, and the result is its doubled, interleaved
+/// bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`, `64·pairs` i16
+/// packed two per i32 word); with 0 it is the doubled full table
+/// ([`crate::DeltaTable::interleaved`]), whose indices `2·d + opposite` must fit u16.
+pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
     let t = arith.acc_delta().table()?;
     let doubled_fits = 2 * i64::from(t.largest()) <= i64::from(i16::MAX);
     if p.shift != 0 || arith.acc_format().bits() > 16 || !doubled_fits {
         return None;
     }
-    if !steps {
+    if pairs == 0 {
         return (t.len() <= 1 << 15).then(|| Cow::Borrowed(t.interleaved(1)));
     }
-    if p.last_step >= WIDE_BUCKETS {
+    if pairs > MAX_PAIRS || p.last_step >= PAIR_BUCKETS * pairs as u32 {
         return None;
     }
-    let mut entries = [0i16; 2 * WIDE_BUCKETS as usize];
+    let mut entries = vec![0i16; 2 * (PAIR_BUCKETS as usize) * pairs];
     for (i, pair) in entries
         .chunks_exact_mut(2)
         .take(p.last_step as usize + 1)
@@ -71,10 +74,10 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, steps: bool) -> Option<
     ))
 }
 
-/// Whether the engine can run `arith` on codes stored as `C` (reading a bucket table
-/// with `steps`).
-pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams, steps: bool) -> bool {
-    is_narrow::<C>() && table(arith, p, steps).is_some()
+/// Whether the engine can run `arith` on codes stored as `C` with `pairs` register
+/// pairs of bucket table (0: the full table).
+pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams, pairs: usize) -> bool {
+    is_narrow::<C>() && table(arith, p, pairs).is_some()
 }
 
 /// Whether codes stored as `C` widen to i16 (i8 and i16 storage).
@@ -93,9 +96,8 @@ struct Consts {
     top: __m512i,
     last_step: __m512i,
     drop: __m128i,
-    /// The bucket table (`STEPS`).
-    lo: __m512i,
-    hi: __m512i,
+    /// The bucket table (`PAIRS > 0`), 32 entries per register.
+    buckets: [__m512i; 2 * MAX_PAIRS],
     /// The full table and its highest index (otherwise).
     tab: *const i32,
     last: __m512i,
@@ -123,9 +125,9 @@ struct Row {
 ///
 /// # Safety
 /// The CPU supports AVX-512F and AVX-512BW, and `job.tab` was built by [`table`] with
-/// `STEPS` for the job's unit; `C` is i8 or i16 (checked).
+/// `PAIRS` for the job's unit; `C` is i8 or i16 (checked).
 #[target_feature(enable = "avx512f,avx512bw")]
-pub(super) unsafe fn rows<C: CodeStorage, const STEPS: bool>(job: &mut TileJob<'_, C>) {
+pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<'_, C>) {
     assert!(
         is_narrow::<C>(),
         "the i16 lane engine runs on i8 and i16 codes only"
@@ -137,12 +139,12 @@ pub(super) unsafe fn rows<C: CodeStorage, const STEPS: bool>(job: &mut TileJob<'
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe { tile::<C, STEPS, TILE_ROWS>(job, i, j0, width) };
+            unsafe { tile::<C, PAIRS, TILE_ROWS>(job, i, j0, width) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { tile::<C, STEPS, 1>(job, i, j0, width) };
+            unsafe { tile::<C, PAIRS, 1>(job, i, j0, width) };
             i += 1;
         }
     }
@@ -151,14 +153,14 @@ pub(super) unsafe fn rows<C: CodeStorage, const STEPS: bool>(job: &mut TileJob<'
 /// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn tile<C: CodeStorage, const STEPS: bool, const R: usize>(
+unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,
     width: usize,
 ) {
     let (k, p) = (job.k, job.p);
-    let c = consts::<STEPS>(p, job.tab);
+    let c = consts::<PAIRS>(p, job.tab);
     let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
     let panel = &job.panel[..k * WIDE_LANES];
     let start = Row {
@@ -176,7 +178,7 @@ unsafe fn tile<C: CodeStorage, const STEPS: bool, const R: usize>(
                 // SAFETY: `kk < k`, the length of every row of A.
                 let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
-                unsafe { step::<STEPS>(p, &c, &mut rows[r], a, &b) };
+                unsafe { step::<PAIRS>(p, &c, &mut rows[r], a, &b) };
             });
         }
         for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
@@ -208,24 +210,24 @@ fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
 
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-fn consts<const STEPS: bool>(p: &MacParams, tab: &[i32]) -> Consts {
+fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
     // The codes of a 16-bit format fit i16 (checked by `table`).
-    let (lo, hi) = if STEPS {
-        assert!(tab.len() == 32, "the bucket table holds 64 i16 entries");
-        // SAFETY: `tab` holds 32 words (asserted).
-        unsafe {
-            (
-                _mm512_loadu_si512(tab.as_ptr().cast()),
-                _mm512_loadu_si512(tab.as_ptr().add(16).cast()),
-            )
+    let mut buckets = [_mm512_setzero_si512(); 2 * MAX_PAIRS];
+    if PAIRS > 0 {
+        assert!(
+            tab.len() == 32 * PAIRS,
+            "a bucket table holds 64 i16 entries per register pair"
+        );
+        for (r, reg) in buckets.iter_mut().take(2 * PAIRS).enumerate() {
+            // SAFETY: `tab` holds `32·PAIRS` words (asserted), 16 per register.
+            *reg = unsafe { _mm512_loadu_si512(tab.as_ptr().add(16 * r).cast()) };
         }
     } else {
         assert!(
             tab.len() == 2 * (p.last as usize + 1),
             "the full table holds both corrections of every difference"
         );
-        (_mm512_setzero_si512(), _mm512_setzero_si512())
-    };
+    }
     Consts {
         one: _mm512_set1_epi16(1),
         zero_code: _mm512_set1_epi16(p.zero as i16),
@@ -234,8 +236,7 @@ fn consts<const STEPS: bool>(p: &MacParams, tab: &[i32]) -> Consts {
         top: _mm512_set1_epi16((p.max_code - 1) as i16),
         last_step: _mm512_set1_epi16(p.last_step as i16),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        lo,
-        hi,
+        buckets,
         tab: tab.as_ptr(),
         last: _mm512_set1_epi16(p.last as u16 as i16),
     }
@@ -268,10 +269,10 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
 /// One MAC step on 32 lanes, equal to `lanes::mac` lane for lane (shift 0).
 ///
 /// # Safety
-/// Without `STEPS`, `c.tab` points at the full table of `c.last + 1` pairs.
+/// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn step<const STEPS: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
+unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     if a >> 1 == p.op_log_zero {
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
@@ -286,7 +287,7 @@ unsafe fn step<const STEPS: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i
     let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
     let acc_zero = _mm512_mask_cmplt_epi16_mask(product_live, old, c.min_code);
     // SAFETY (both): forwarded contract.
-    let mut s = unsafe { add::<STEPS>(c, old, product, live) };
+    let mut s = unsafe { add::<PAIRS>(c, old, product, live) };
     if product_over | s.over != 0 {
         // Saturation (rare): a product beyond ±max becomes ±max before the addition
         // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
@@ -294,7 +295,7 @@ unsafe fn step<const STEPS: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i
         if product_over != 0 {
             let signs = _mm512_and_si512(b.by_sign[sign], c.one);
             product = _mm512_mask_mov_epi16(product, product_over, _mm512_or_si512(c.top, signs));
-            s = unsafe { add::<STEPS>(c, old, product, live) };
+            s = unsafe { add::<PAIRS>(c, old, product, live) };
         }
         row.saturated = _mm512_mask_add_epi16(row.saturated, product_over, row.saturated, c.one);
         row.saturated = _mm512_mask_add_epi16(row.saturated, s.over, row.saturated, c.one);
@@ -317,10 +318,10 @@ unsafe fn step<const STEPS: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i
 /// (`big > max − corr`, see the module notes).
 ///
 /// # Safety
-/// Without `STEPS`, `c.tab` points at the full table of `c.last + 1` pairs.
+/// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn add<const STEPS: bool>(
+unsafe fn add<const PAIRS: usize>(
     c: &Consts,
     acc: __m512i,
     product: __m512i,
@@ -329,10 +330,19 @@ unsafe fn add<const STEPS: bool>(
     let diff = _mm512_sub_epi16(_mm512_srai_epi16::<1>(acc), _mm512_srai_epi16::<1>(product));
     let d = _mm512_abs_epi16(diff);
     let opposite = _mm512_and_si512(_mm512_xor_si512(acc, product), c.one);
-    let corr = if STEPS {
+    let corr = if PAIRS > 0 {
         let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
-        _mm512_permutex2var_epi16(c.lo, idx, c.hi)
+        let [t0, t1, t2, t3] = c.buckets;
+        let first = _mm512_permutex2var_epi16(t0, idx, t1);
+        if PAIRS == 1 {
+            first
+        } else {
+            // Entries 64..128: the second pair, selected by bit 6 of the index.
+            let second = _mm512_permutex2var_epi16(t2, idx, t3);
+            let upper = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(64));
+            _mm512_mask_mov_epi16(first, upper, second)
+        }
     } else {
         // Only lanes that use the sum and whose difference is inside the table are
         // looked up (the entries beyond are 0), 16 at a time with i32 indices.

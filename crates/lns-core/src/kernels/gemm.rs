@@ -291,12 +291,10 @@ enum Engine {
     /// [`super::avx512::Avx512Lanes`] reading a step-function table's buckets.
     #[cfg(target_arch = "x86_64")]
     Avx512Steps,
-    /// [`super::avx512_wide`]: 32 lanes of i16 reading the full table.
+    /// [`super::avx512_wide`]: 32 lanes of i16 reading the full table (0) or a
+    /// step-function table's buckets from this many register pairs.
     #[cfg(target_arch = "x86_64")]
-    Avx512Wide,
-    /// [`super::avx512_wide`]: 32 lanes of i16 reading a step-function table's buckets.
-    #[cfg(target_arch = "x86_64")]
-    Avx512WideSteps,
+    Avx512Wide(usize),
 }
 
 impl Engine {
@@ -308,10 +306,12 @@ impl Engine {
                     SimdLevel::Avx512.is_available(),
                     "AVX-512 requested on a CPU without it"
                 );
-                if p.code_domain && super::avx512_wide::fits::<C>(arith, p, true) {
-                    Engine::Avx512WideSteps
-                } else if p.code_domain && super::avx512_wide::fits::<C>(arith, p, false) {
-                    Engine::Avx512Wide
+                // The fewest register pairs that hold the table, else gathers.
+                let wide = [1, super::avx512_wide::MAX_PAIRS, 0]
+                    .into_iter()
+                    .find(|&pairs| super::avx512_wide::fits::<C>(arith, p, pairs));
+                if let Some(pairs) = wide.filter(|_| p.code_domain) {
+                    Engine::Avx512Wide(pairs)
                 } else if p.code_domain && fits_steps(p) {
                     Engine::Avx512Steps
                 } else if p.code_domain {
@@ -336,7 +336,7 @@ impl Engine {
     fn lanes(self) -> usize {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Engine::Avx512Wide | Engine::Avx512WideSteps => super::avx512_wide::WIDE_LANES,
+            Engine::Avx512Wide(_) => super::avx512_wide::WIDE_LANES,
             _ => LANES,
         }
     }
@@ -351,9 +351,7 @@ impl Engine {
             )
             .map(Cow::Borrowed),
             #[cfg(target_arch = "x86_64")]
-            Engine::Avx512Wide => super::avx512_wide::table(arith, p, false),
-            #[cfg(target_arch = "x86_64")]
-            Engine::Avx512WideSteps => super::avx512_wide::table(arith, p, true),
+            Engine::Avx512Wide(pairs) => super::avx512_wide::table(arith, p, pairs),
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512Steps => interleave_steps(
                 arith,
@@ -539,9 +537,11 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Steps => unsafe { rows_avx512::<C, true>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide => unsafe { super::avx512_wide::rows::<C, false>(job) },
+        Engine::Avx512Wide(0) => unsafe { super::avx512_wide::rows::<C, 0>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512WideSteps => unsafe { super::avx512_wide::rows::<C, true>(job) },
+        Engine::Avx512Wide(1) => unsafe { super::avx512_wide::rows::<C, 1>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(_) => unsafe { super::avx512_wide::rows::<C, 2>(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
