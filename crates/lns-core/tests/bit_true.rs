@@ -45,6 +45,9 @@ fn units() -> Vec<Arith> {
         (Format::LNS16, DeltaKind::LutSmall),
         (Format::LNS12, DeltaKind::LutSmall),
         (Format::LNS32, DeltaKind::Lut),
+        // Full tables of 90 and 211 entries per sign: 4 and 8 register pairs.
+        (Format::new(10, 4).unwrap(), DeltaKind::Lut),
+        (Format::new(11, 5).unwrap(), DeltaKind::Lut),
     ]
     .into_iter()
     .map(|(f, k)| Arith::new(f, k))

@@ -1,10 +1,11 @@
 //! The MAC engine on 32 lanes of i16 for codes of at most 16 bits (stored as i8 or
-//! i16) computed in their own format (no wider accumulator): twice the lanes of [`super::avx512`] per instruction, the same
-//! selects. Δ comes from registers where the table is a step function of at most 64
-//! buckets per sign (`PAIRS` = 1: ≤ 32 buckets, one `vpermt2w` on two registers, the
-//! `lut-small` tables; `PAIRS` = 2: two permutes and a select, e.g. 8-bit full tables),
-//! else (`PAIRS` = 0) from two 16-lane gathers of the full table (`lut`, `pwl`,
-//! `shift` and `exact` at 12 and 16 bits).
+//! i16) computed in their own format (no wider accumulator): twice the lanes of
+//! [`super::avx512`] per instruction, the same selects. Δ comes from permutes where the table is a step function of at most 512
+//! buckets per sign: `PAIRS` pairs of registers of 64 i16 entries (1 pair: ≤ 32
+//! buckets, one `vpermt2w`, the `lut-small` tables; 2–16 pairs: one permute per pair
+//! and a binary tree of selects, e.g. the full tables of 8- to 12-bit formats — 12:6
+//! has 484 entries per sign). Larger tables (`PAIRS` = 0: 16-bit full tables) are
+//! read with two 16-lane gathers.
 //!
 //! **Range checks without wider lanes.** With `code = 2·L + s` the largest code of a
 //! 16-bit format is `i16::MAX`, so a sum past it cannot be seen after a saturating add.
@@ -30,8 +31,8 @@ use crate::unit::Arith;
 pub(super) const WIDE_LANES: usize = 32;
 /// Buckets per correction that one pair of registers holds (64 i16 entries).
 const PAIR_BUCKETS: u32 = 32;
-/// Most register pairs a bucket table may take.
-pub(super) const MAX_PAIRS: usize = 2;
+/// Most register pairs a bucket table may take (beyond, the gathers are as fast).
+const MAX_PAIRS: usize = 16;
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
@@ -96,8 +97,8 @@ struct Consts {
     top: __m512i,
     last_step: __m512i,
     drop: __m128i,
-    /// The bucket table (`PAIRS > 0`), 32 entries per register.
-    buckets: [__m512i; 2 * MAX_PAIRS],
+    /// The bucket table (`PAIRS > 0`), 32 entries per 64 bytes.
+    buckets: *const i32,
     /// The full table and its highest index (otherwise).
     tab: *const i32,
     last: __m512i,
@@ -212,16 +213,11 @@ fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
 #[inline]
 fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
     // The codes of a 16-bit format fit i16 (checked by `table`).
-    let mut buckets = [_mm512_setzero_si512(); 2 * MAX_PAIRS];
     if PAIRS > 0 {
         assert!(
             tab.len() == 32 * PAIRS,
             "a bucket table holds 64 i16 entries per register pair"
         );
-        for (r, reg) in buckets.iter_mut().take(2 * PAIRS).enumerate() {
-            // SAFETY: `tab` holds `32·PAIRS` words (asserted), 16 per register.
-            *reg = unsafe { _mm512_loadu_si512(tab.as_ptr().add(16 * r).cast()) };
-        }
     } else {
         assert!(
             tab.len() == 2 * (p.last as usize + 1),
@@ -236,7 +232,7 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         top: _mm512_set1_epi16((p.max_code - 1) as i16),
         last_step: _mm512_set1_epi16(p.last_step as i16),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        buckets,
+        buckets: tab.as_ptr(),
         tab: tab.as_ptr(),
         last: _mm512_set1_epi16(p.last as u16 as i16),
     }
@@ -333,16 +329,21 @@ unsafe fn add<const PAIRS: usize>(
     let corr = if PAIRS > 0 {
         let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
-        let [t0, t1, t2, t3] = c.buckets;
-        let first = _mm512_permutex2var_epi16(t0, idx, t1);
-        if PAIRS == 1 {
-            first
-        } else {
-            // Entries 64..128: the second pair, selected by bit 6 of the index.
-            let second = _mm512_permutex2var_epi16(t2, idx, t3);
-            let upper = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(64));
-            _mm512_mask_mov_epi16(first, upper, second)
+        // SAFETY: `buckets` holds `32·PAIRS` words (asserted in `consts`).
+        let reg = |r: usize| unsafe { _mm512_loadu_si512(c.buckets.add(16 * r).cast()) };
+        // Pair `q` holds entries `64·q .. 64·q + 64`; a binary tree of selects on the
+        // index bits from 6 up picks each lane's pair.
+        let mut v: [__m512i; PAIRS] =
+            std::array::from_fn(|q| _mm512_permutex2var_epi16(reg(2 * q), idx, reg(2 * q + 1)));
+        let (mut n, mut bit) = (PAIRS, 64);
+        while n > 1 {
+            let upper = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(bit));
+            for j in 0..n / 2 {
+                v[j] = _mm512_mask_mov_epi16(v[2 * j], upper, v[2 * j + 1]);
+            }
+            (n, bit) = (n / 2, bit << 1);
         }
+        v[0]
     } else {
         // Only lanes that use the sum and whose difference is inside the table are
         // looked up (the entries beyond are 0), 16 at a time with i32 indices.

@@ -307,7 +307,7 @@ impl Engine {
                     "AVX-512 requested on a CPU without it"
                 );
                 // The fewest register pairs that hold the table, else gathers.
-                let wide = [1, super::avx512_wide::MAX_PAIRS, 0]
+                let wide = [1, 2, 4, 8, 16, 0]
                     .into_iter()
                     .find(|&pairs| super::avx512_wide::fits::<C>(arith, p, pairs));
                 if let Some(pairs) = wide.filter(|_| p.code_domain) {
@@ -541,7 +541,13 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Wide(1) => unsafe { super::avx512_wide::rows::<C, 1>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(_) => unsafe { super::avx512_wide::rows::<C, 2>(job) },
+        Engine::Avx512Wide(2) => unsafe { super::avx512_wide::rows::<C, 2>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(4) => unsafe { super::avx512_wide::rows::<C, 4>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(8) => unsafe { super::avx512_wide::rows::<C, 8>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(_) => unsafe { super::avx512_wide::rows::<C, 16>(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
