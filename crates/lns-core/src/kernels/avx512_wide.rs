@@ -97,9 +97,8 @@ struct Consts {
     top: __m512i,
     last_step: __m512i,
     drop: __m128i,
-    /// The bucket table (`PAIRS > 0`), 32 entries per 64 bytes.
-    buckets: *const i32,
-    /// The full table and its highest index (otherwise).
+    /// The table: buckets, 32 i16 entries per 64 bytes (`PAIRS > 0`), or the full table
+    /// of i32 entries whose highest index is `last`.
     tab: *const i32,
     last: __m512i,
 }
@@ -173,7 +172,8 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     let mut totals = [LaneCounts::<WIDE_LANES>::default(); R];
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
-            // SAFETY: `kk < k`: the panel row holds 32 codes, which are i8 or i16 (asserted).
+            // SAFETY: `kk < k`: the panel row holds 32 codes, which are i8 or i16
+            // (asserted).
             let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, the length of every row of A.
@@ -209,6 +209,7 @@ fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
     }
 }
 
+/// The step's constants for `p` and the table built by [`table`] with `PAIRS`.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
 fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
@@ -232,7 +233,6 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         top: _mm512_set1_epi16((p.max_code - 1) as i16),
         last_step: _mm512_set1_epi16(p.last_step as i16),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        buckets: tab.as_ptr(),
         tab: tab.as_ptr(),
         last: _mm512_set1_epi16(p.last as u16 as i16),
     }
@@ -329,8 +329,8 @@ unsafe fn add<const PAIRS: usize>(
     let corr = if PAIRS > 0 {
         let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
-        // SAFETY: `buckets` holds `32·PAIRS` words (asserted in `consts`).
-        let reg = |r: usize| unsafe { _mm512_loadu_si512(c.buckets.add(16 * r).cast()) };
+        // SAFETY: the bucket table holds `32·PAIRS` words (asserted in `consts`).
+        let reg = |r: usize| unsafe { _mm512_loadu_si512(c.tab.add(16 * r).cast()) };
         // Pair `q` holds entries `64·q .. 64·q + 64`; a binary tree of selects on the
         // index bits from 6 up picks each lane's pair.
         let mut v: [__m512i; PAIRS] =
