@@ -5,7 +5,8 @@
 //! - `conv2d` of a VGG-11 layer: batch 32, 128 → 256 channels, 8×8, 3×3, padding 1
 //!   (2.4 GMAC per call): throughput in multiply-accumulates.
 //! - `lenet5_train_step`: one forward + backward + SGD update of LeNet-5
-//!   (`lns_zoo::models`) on a batch of 32 28×28×1 images: throughput in images.
+//!   (`lns_zoo::models`) on a batch of 32 28×28×1 images: throughput in images; also
+//!   on `lns12-pwl` (12:6, fitted PWL Δ).
 //!
 //! Run: `cargo bench -p lns-benches --bench backend`.
 
@@ -130,6 +131,7 @@ fn bench_train(c: &mut Criterion) {
     let mut g = c.benchmark_group("backend_train_step");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     bench_train_on::<Autodiff<Lns>>(&mut g, "lns16", &LnsDevice::lns16());
+    bench_train_on::<Autodiff<Lns>>(&mut g, "lns12-pwl", &LnsDevice::lns12_pwl());
     bench_train_on::<Autodiff<NdArray>>(&mut g, "ndarray-f32", &Default::default());
     bench_train_on::<Autodiff<Flex>>(&mut g, "flex-f32", &Default::default());
     g.finish();
