@@ -65,6 +65,19 @@ fn units() -> Vec<Arith> {
             .with_accumulator(Format::LNS16)
             .unwrap(),
     );
+    // Operands shifted into a wider accumulator of ≤ 16 bits (the i16 engine: a full
+    // 16:10 table, a 12:6 table in register pairs, a 16:8 table).
+    for (op, acc, kind) in [
+        (Format::LNS12, Format::LNS16, DeltaKind::Pwl),
+        (Format::LNS8, Format::LNS12, DeltaKind::Lut),
+        (
+            Format::new(12, 4).unwrap(),
+            Format::new(16, 8).unwrap(),
+            DeltaKind::Lut,
+        ),
+    ] {
+        v.push(Arith::new(op, kind).with_accumulator(acc).unwrap());
+    }
     v.push(Arith::new(
         Format::new(20, 14).unwrap(),
         DeltaKind::LutSmall,

@@ -1,5 +1,6 @@
-//! The MAC engine on 32 lanes of i16 for codes of at most 16 bits (stored as i8 or
-//! i16) computed in their own format (no wider accumulator): twice the lanes of
+//! The MAC engine on 32 lanes of i16 for codes stored as i8 or i16 and accumulated in
+//! a format of at most 16 bits (their own, or a wider one such as 12:6 in 16:10, as
+//! long as operand codes shifted to its fraction fit i16): twice the lanes of
 //! [`super::avx512`] per instruction, the same selects. Δ comes from permutes where the table is a step function of at most 512
 //! buckets per sign: `PAIRS` pairs of registers of 64 i16 entries (1 pair: ≤ 32
 //! buckets, one `vpermt2w`, the `lut-small` tables; 2–16 pairs: one permute per pair
@@ -37,8 +38,8 @@ const MAX_PAIRS: usize = 16;
 const CHUNK: usize = 1 << 14;
 
 /// The table the engine reads for `arith` with `pairs` register pairs, or `None` where
-/// it cannot run it: operands and accumulator must be one format of at most 16 bits
-/// whose doubled Δ entries fit i16. With `pairs > 0`, the table must be a step function
+/// it cannot run it: accumulator codes, operand codes shifted to the accumulator's
+/// fraction and doubled Δ entries must fit i16. With `pairs > 0`, the table must be a step function
 /// of at most `32·pairs` buckets per sign, and the result is its doubled, interleaved
 /// bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`, `64·pairs` i16
 /// packed two per i32 word); with 0 it is the doubled full table
@@ -46,7 +47,9 @@ const CHUNK: usize = 1 << 14;
 pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
     let t = arith.acc_delta().table()?;
     let doubled_fits = 2 * i64::from(t.largest()) <= i64::from(i16::MAX);
-    if p.shift != 0 || arith.acc_format().bits() > 16 || !doubled_fits {
+    // An accumulator has at least the operands' integer bits, so operand codes shifted
+    // to its fraction (`(c & !1) << shift`) fit wherever its own codes do.
+    if arith.acc_format().bits() > 16 || !doubled_fits {
         return None;
     }
     if pairs == 0 {
@@ -97,6 +100,8 @@ struct Consts {
     top: __m512i,
     last_step: __m512i,
     drop: __m128i,
+    /// Left shift from operand to accumulator fractional bits.
+    shift: __m128i,
     /// The table: buckets, 32 i16 entries per 64 bytes (`PAIRS > 0`), or the full table
     /// of i32 entries whose highest index is `last`.
     tab: *const i32,
@@ -233,6 +238,7 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         top: _mm512_set1_epi16((p.max_code - 1) as i16),
         last_step: _mm512_set1_epi16(p.last_step as i16),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
+        shift: _mm_cvtsi32_si128(p.shift as i32),
         tab: tab.as_ptr(),
         last: _mm512_set1_epi16(p.last as u16 as i16),
     }
@@ -251,18 +257,24 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
             _mm512_loadu_si512(b.cast())
         }
     };
-    let flipped = _mm512_xor_si512(b, c.one);
+    // `((b & !1) << shift) | (b & 1)`: B's log in the accumulator's fraction, its sign.
+    let part = _mm512_ternarylogic_epi32::<0xF8>(
+        _mm512_sll_epi16(_mm512_andnot_si512(c.one, b), c.shift),
+        b,
+        c.one,
+    );
+    let flipped = _mm512_xor_si512(part, c.one);
     BRow {
-        by_sign: [b, flipped],
+        by_sign: [part, flipped],
         room: [
-            _mm512_subs_epi16(c.max_code, b),
+            _mm512_subs_epi16(c.max_code, part),
             _mm512_subs_epi16(c.max_code, flipped),
         ],
         nonzero: _mm512_cmpge_epi16_mask(b, _mm512_set1_epi16(p.op_min_code as i16)),
     }
 }
 
-/// One MAC step on 32 lanes, equal to `lanes::mac` lane for lane (shift 0).
+/// One MAC step on 32 lanes, equal to `lanes::mac` lane for lane.
 ///
 /// # Safety
 /// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
@@ -274,7 +286,7 @@ unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: 
         return;
     }
     let sign = (a & 1) as usize;
-    let a_even = _mm512_set1_epi16((a & !1) as i16);
+    let a_even = _mm512_set1_epi16(((a & !1) << p.shift) as i16);
     let old = row.acc;
     // Exact where in range; below it saturates to i16::MIN, which is still below it.
     let mut product = _mm512_adds_epi16(a_even, b.by_sign[sign]);
