@@ -142,7 +142,7 @@ pub fn gemm<C: CodeStorage>(
                 tab: &tab,
                 engine,
             };
-            if prefer_transposed(arith, a, b) {
+            if prefer_transposed(arith, a, b, engine.lanes()) {
                 // Cᵀ = Bᵀ·Aᵀ: the same dot products (a product of two codes does not
                 // depend on their order), with the zero-rich operand broadcast so that
                 // its zeros skip whole MAC steps. Cᵀ is written into `out` transposed.
@@ -165,12 +165,17 @@ const SAMPLE_ROWS: usize = 32;
 const SAMPLE_COLS: usize = 256;
 
 /// Whether the lane kernels should compute Cᵀ = Bᵀ·Aᵀ instead of A·B. Their cost is
-/// one step per (broadcast code, panel of `LANES` columns), a step whose broadcast code
+/// one step per (broadcast code, panel of `lanes` columns), a step whose broadcast code
 /// is zero is skipped (common after ReLU), and packing a panel costs about one step per
-/// k. So A·B costs `⌈n/LANES⌉·(m·nz(A) + 1)` steps per k and Bᵀ·Aᵀ
-/// `⌈m/LANES⌉·(n·nz(B) + 1)`, with `nz` the share of non-zero codes (estimated from
+/// k. So A·B costs `⌈n/lanes⌉·(m·nz(A) + 1)` steps per k and Bᵀ·Aᵀ
+/// `⌈m/lanes⌉·(n·nz(B) + 1)`, with `nz` the share of non-zero codes (estimated from
 /// evenly spaced samples; the choice changes only the speed, never a result).
-fn prefer_transposed<C: CodeStorage>(arith: &Arith, a: MatRef<'_, C>, b: MatRef<'_, C>) -> bool {
+fn prefer_transposed<C: CodeStorage>(
+    arith: &Arith,
+    a: MatRef<'_, C>,
+    b: MatRef<'_, C>,
+    lanes: usize,
+) -> bool {
     let min_code = 2 * arith.format().log_min();
     // (non-zero codes, codes) among the samples of the rows of `x` (A) or columns (B).
     let nonzero = |x: MatRef<'_, C>| -> (usize, usize) {
@@ -189,7 +194,7 @@ fn prefer_transposed<C: CodeStorage>(arith: &Arith, a: MatRef<'_, C>, b: MatRef<
     };
     let share = |(nz, total): (usize, usize)| nz as f64 / total as f64;
     let (m, n) = (a.rows as f64, b.cols as f64);
-    let panels = |cols: f64| (cols / LANES as f64).ceil();
+    let panels = |cols: f64| (cols / lanes as f64).ceil();
     let direct = panels(n) * (m * share(nonzero(a)) + 1.0);
     let transposed = panels(m) * (n * share(nonzero(b.t())) + 1.0);
     transposed < direct
