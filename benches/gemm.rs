@@ -13,6 +13,18 @@ use lns_core::{Arith, DeltaKind, Format};
 
 const SIZES: [usize; 3] = [64, 256, 512];
 
+/// `out := A·B` for row-major `n × n` codes.
+fn square_gemm(unit: &Arith, a: &[i16], b: &[i16], out: &mut [i16], n: usize, exec: Exec) {
+    gemm(
+        unit,
+        MatRef::row_major(a, n, n),
+        MatRef::row_major(b, n, n),
+        out,
+        exec,
+    )
+    .expect("square operands");
+}
+
 /// Two seeded `n × n` matrices of LNS-16 codes.
 fn lns16_operands(unit: &Arith, n: usize) -> (Vec<i16>, Vec<i16>) {
     let codes = |seed| {
@@ -36,18 +48,7 @@ fn bench_gemm(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new(format!("lns16-{kind}"), n),
                 &n,
-                |bch, &n| {
-                    bch.iter(|| {
-                        gemm(
-                            &unit,
-                            MatRef::row_major(&a, n, n),
-                            MatRef::row_major(&b, n, n),
-                            &mut out,
-                            Exec::default(),
-                        )
-                        .unwrap()
-                    })
-                },
+                |bch, &n| bch.iter(|| square_gemm(&unit, &a, &b, &mut out, n, Exec::default())),
             );
         }
         let (a, b) = (random_f32(n * n, 1), random_f32(n * n, 2));
@@ -99,21 +100,11 @@ fn bench_levels_and_threads(c: &mut Criterion) {
                 .build()
                 .expect("pool");
             group.bench_function(format!("{kind}/{name}"), |bch| {
-                bch.iter(|| {
-                    pool.install(|| {
-                        gemm(
-                            &unit,
-                            MatRef::row_major(&a, n, n),
-                            MatRef::row_major(&b, n, n),
-                            &mut out,
-                            Exec {
-                                simd,
-                                parallel: true,
-                            },
-                        )
-                        .unwrap()
-                    })
-                })
+                let exec = Exec {
+                    simd,
+                    parallel: true,
+                };
+                bch.iter(|| pool.install(|| square_gemm(&unit, &a, &b, &mut out, n, exec)))
             });
         };
         for level in SimdLevel::available() {

@@ -32,32 +32,44 @@ use crate::unit::Arith;
 pub(super) const WIDE_LANES: usize = 32;
 /// Buckets per correction that one pair of registers holds (64 i16 entries).
 const PAIR_BUCKETS: u32 = 32;
-/// Most register pairs a bucket table may take (beyond, the gathers are as fast).
-const MAX_PAIRS: usize = 16;
+/// Register pairs a bucket table may take, fewest first (beyond 16, the gathers are as
+/// fast).
+const PAIR_COUNTS: [usize; 5] = [1, 2, 4, 8, 16];
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
-/// The table the engine reads for `arith` with `pairs` register pairs, or `None` where
-/// it cannot run it: accumulator codes, operand codes shifted to the accumulator's
-/// fraction and doubled Δ entries must fit i16. With `pairs > 0`, the table must be a step function
-/// of at most `32·pairs` buckets per sign, and the result is its doubled, interleaved
-/// bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`, `64·pairs` i16
-/// packed two per i32 word); with 0 it is the doubled full table
-/// ([`crate::DeltaTable::interleaved`]), whose indices `2·d + opposite` must fit u16.
-pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
+/// How the engine reads `arith`'s Δ on codes stored as `C`: the fewest register pairs
+/// (of [`PAIR_COUNTS`]) that hold its table as buckets, 0 for gathers from the full
+/// table, or `None` where the engine cannot run `arith`. Codes must be i8 or i16, and
+/// accumulator codes, operand codes shifted to the accumulator's fraction and doubled Δ
+/// entries must fit i16; gather indices `2·d + opposite` must fit u16.
+pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<usize> {
     let t = arith.acc_delta().table()?;
     let doubled_fits = 2 * i64::from(t.largest()) <= i64::from(i16::MAX);
     // An accumulator has at least the operands' integer bits, so operand codes shifted
     // to its fraction (`(c & !1) << shift`) fit wherever its own codes do.
-    if arith.acc_format().bits() > 16 || !doubled_fits {
+    if !is_narrow::<C>() || arith.acc_format().bits() > 16 || !doubled_fits {
         return None;
     }
+    PAIR_COUNTS
+        .into_iter()
+        .find(|&pairs| p.last_step < PAIR_BUCKETS * pairs as u32)
+        .or_else(|| (t.len() <= 1 << 15).then_some(0))
+}
+
+/// The table the engine reads with `pairs` from [`pairs_for`]: for `pairs > 0` the
+/// doubled, interleaved bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`,
+/// `64·pairs` i16 packed two per i32 word), for 0 the doubled full table
+/// ([`crate::DeltaTable::interleaved`]). `None` where `arith` has no table.
+pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
+    let t = arith.acc_delta().table()?;
     if pairs == 0 {
-        return (t.len() <= 1 << 15).then(|| Cow::Borrowed(t.interleaved(1)));
+        return Some(Cow::Borrowed(t.interleaved(1)));
     }
-    if pairs > MAX_PAIRS || p.last_step >= PAIR_BUCKETS * pairs as u32 {
-        return None;
-    }
+    assert!(
+        p.last_step < PAIR_BUCKETS * pairs as u32,
+        "{pairs} register pairs cannot hold the table's buckets"
+    );
     let mut entries = vec![0i16; 2 * (PAIR_BUCKETS as usize) * pairs];
     for (i, pair) in entries
         .chunks_exact_mut(2)
@@ -65,7 +77,7 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option
         .enumerate()
     {
         let first = (i as u32) << p.step_drop;
-        // Both fit i16 (checked above).
+        // Both fit i16 (checked by `pairs_for`).
         pair[0] = (2 * t.plus(first)) as i16;
         // Δ−(0) is never read; bucket 0's value is the one at d = 1.
         pair[1] = (2 * t.minus(first.max(1))) as i16;
@@ -76,12 +88,6 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option
             .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
             .collect(),
     ))
-}
-
-/// Whether the engine can run `arith` on codes stored as `C` with `pairs` register
-/// pairs of bucket table (0: the full table).
-pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams, pairs: usize) -> bool {
-    is_narrow::<C>() && table(arith, p, pairs).is_some()
 }
 
 /// Whether codes stored as `C` widen to i16 (i8 and i16 storage).

@@ -311,10 +311,7 @@ impl Engine {
                     SimdLevel::Avx512.is_available(),
                     "AVX-512 requested on a CPU without it"
                 );
-                // The fewest register pairs that hold the table, else gathers.
-                let wide = [1, 2, 4, 8, 16, 0]
-                    .into_iter()
-                    .find(|&pairs| super::avx512_wide::fits::<C>(arith, p, pairs));
+                let wide = super::avx512_wide::pairs_for::<C>(arith, p);
                 if let Some(pairs) = wide.filter(|_| p.code_domain) {
                     Engine::Avx512Wide(pairs)
                 } else if p.code_domain && fits_steps(p) {
