@@ -58,6 +58,11 @@ fn units() -> Vec<Arith> {
             .unwrap(),
     );
     v.push(Arith::new(Format::new(20, 12).unwrap(), DeltaKind::Exact));
+    // A coarse table on 32-bit lanes: the 16-lane engine's permute (≤ 16 buckets).
+    v.push(Arith::new(
+        Format::new(20, 12).unwrap(),
+        DeltaKind::LutSmall,
+    ));
     // Coarse tables in a wider accumulator, and one with more buckets than the AVX-512
     // permute holds (20:14: ~16 log units of support).
     v.push(

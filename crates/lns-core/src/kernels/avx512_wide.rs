@@ -23,9 +23,8 @@ use std::arch::x86_64::*;
 use std::borrow::Cow;
 
 use super::gemm::{TILE_ROWS, TileJob};
-use super::lanes::{LaneCounts, MacParams};
+use super::lanes::{LaneCounts, MacParams, bucket_corrections};
 use crate::code::CodeStorage;
-use crate::delta::DeltaFn;
 use crate::unit::Arith;
 
 /// Lanes of one step: one `zmm` register of i16.
@@ -71,16 +70,10 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option
         "{pairs} register pairs cannot hold the table's buckets"
     );
     let mut entries = vec![0i16; 2 * (PAIR_BUCKETS as usize) * pairs];
-    for (i, pair) in entries
-        .chunks_exact_mut(2)
-        .take(p.last_step as usize + 1)
-        .enumerate()
-    {
-        let first = (i as u32) << p.step_drop;
-        // Both fit i16 (checked by `pairs_for`).
-        pair[0] = (2 * t.plus(first)) as i16;
-        // Δ−(0) is never read; bucket 0's value is the one at d = 1.
-        pair[1] = (2 * t.minus(first.max(1))) as i16;
+    for (pair, (plus, minus)) in entries.chunks_exact_mut(2).zip(bucket_corrections(t, p)) {
+        // Both fit i16 doubled (checked by `pairs_for`).
+        pair[0] = (2 * plus) as i16;
+        pair[1] = (2 * minus) as i16;
     }
     Some(Cow::Owned(
         entries

@@ -3,7 +3,7 @@
 //! independent outputs. Every select mirrors a branch of [`crate::arith`].
 
 use crate::code::CodeStorage;
-use crate::delta::DeltaFn;
+use crate::delta::{DeltaFn, DeltaTable};
 use crate::unit::Arith;
 
 /// Lane kernels run only where codes and corrections provably fit i32 without
@@ -112,17 +112,25 @@ pub fn interleave_steps(arith: &Arith, p: &MacParams, scale: u32) -> Option<Vec<
         return None;
     }
     let mut out = vec![0; 2 * STEP_BUCKETS as usize];
-    for (i, pair) in out
-        .chunks_exact_mut(2)
-        .take(p.last_step as usize + 1)
-        .enumerate()
-    {
-        let first = (i as u32) << p.step_drop;
-        pair[0] = t.plus(first) << scale;
-        // Δ−(0) is never read; bucket 0's value is the one at d = 1.
-        pair[1] = t.minus(first.max(1)) << scale;
+    for (pair, (plus, minus)) in out.chunks_exact_mut(2).zip(bucket_corrections(t, p)) {
+        pair[0] = plus << scale;
+        pair[1] = minus << scale;
     }
     Some(out)
+}
+
+/// `(Δ+, Δ−)` of each bucket `0 ..= last_step` of a step-function table: the values at
+/// the bucket's first code difference (Δ−(0) is never read; bucket 0's Δ− is the one at
+/// d = 1).
+pub fn bucket_corrections<'a>(
+    t: &'a DeltaTable,
+    p: &MacParams,
+) -> impl Iterator<Item = (i32, i32)> + 'a {
+    let drop = p.step_drop;
+    (0..=p.last_step).map(move |i| {
+        let first = i << drop;
+        (t.plus(first), t.minus(first.max(1)))
+    })
 }
 
 /// Exceptional events per lane, summed after the loop.
