@@ -17,6 +17,8 @@ pub struct DeltaTable {
     step_drop: u32,
     /// Largest `|entry|` of either column.
     largest: u32,
+    /// Largest entry of either column, or 0 where none is positive.
+    rise: i32,
     /// [`DeltaTable::interleaved`] for scales 0 and 1, built on first use.
     interleaved: [OnceLock<Vec<i32>>; 2],
 }
@@ -42,11 +44,13 @@ impl DeltaTable {
             .collect();
         let step_drop = step_drop(&plus, &minus);
         let largest = plus.iter().chain(&minus).map(|v| v.unsigned_abs()).max();
+        let rise = plus.iter().chain(&minus).copied().max().unwrap_or(0).max(0);
         Some(DeltaTable {
             plus,
             minus,
             step_drop,
             largest: largest.unwrap_or(0),
+            rise,
             interleaved: Default::default(),
         })
     }
@@ -54,6 +58,13 @@ impl DeltaTable {
     /// The largest magnitude of any entry, in code units.
     pub fn largest(&self) -> u32 {
         self.largest
+    }
+
+    /// The most any correction raises a sum, in code units: the largest entry of either
+    /// column (Δ+(0) = 1 for exact tables), or 0. A sum `max(x, y) + Δ` exceeds the
+    /// larger term by at most this much.
+    pub fn rise(&self) -> i32 {
+        self.rise
     }
 
     /// Both columns in one slice, so that one gather serves both: entry

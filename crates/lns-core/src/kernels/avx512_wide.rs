@@ -17,6 +17,16 @@
 //!
 //! **Events.** Lanes count flushes and saturations in i16 registers over chunks of
 //! [`CHUNK`] steps (at most two events per step), widened into u32 after each chunk.
+//!
+//! **The clean path.** Most tiles never saturate and never flush a sum. A tile is first
+//! run on a shorter step that handles zeros, flushed products (counted) and exact
+//! cancellations in line but neither checks nor repairs a sum beyond the range: it only
+//! keeps, across the tile, the largest larger term and the smallest kept sum. If either
+//! shows that a step could have saturated (`big > max_code − 2·rise`, see
+//! [`crate::DeltaTable::rise`]; an overflowing product is itself such a term) or flushed
+//! a sum, the tile is discarded and run again on the full step. Kept tiles are therefore
+//! equal to the full step's, code for code and count for count. A task stops trying the
+//! clean path once more than one tile in eight of those it tried was discarded.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -105,6 +115,13 @@ struct Consts {
     /// of i32 entries whose highest index is `last`.
     tab: *const i32,
     last: __m512i,
+    /// `last_step << step_drop`: differences at or beyond it fall in the last bucket.
+    step_cap: __m512i,
+    /// `step_drop − 1` (when `step_drop > 0`): shifts a clamped difference to twice its
+    /// bucket, plus one bit that the index drops.
+    halve: __m128i,
+    /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
+    clear: __m512i,
 }
 
 /// One row of the B panel, prepared once for every row of the tile.
@@ -137,21 +154,66 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
         "the i16 lane engine runs on i8 and i16 codes only"
     );
     let n = job.b.cols;
+    let mut clean = CleanRecord::default();
     for j0 in (0..n).step_by(WIDE_LANES) {
         let width = WIDE_LANES.min(n - j0);
         job.pack::<WIDE_LANES>(j0, width);
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe { tile::<C, PAIRS, TILE_ROWS>(job, i, j0, width) };
+            unsafe { any_tile::<C, PAIRS, TILE_ROWS>(job, &mut clean, i, j0, width) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { tile::<C, PAIRS, 1>(job, i, j0, width) };
+            unsafe { any_tile::<C, PAIRS, 1>(job, &mut clean, i, j0, width) };
             i += 1;
         }
     }
+}
+
+/// How the clean path has fared in one task.
+#[derive(Default)]
+struct CleanRecord {
+    tried: u32,
+    discarded: u32,
+}
+
+impl CleanRecord {
+    /// Whether the next tile should try the clean path: while at most one tried tile in
+    /// eight (plus one) was discarded.
+    fn worth_trying(&self) -> bool {
+        self.discarded * 8 <= self.tried + 8
+    }
+}
+
+/// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
+/// it holds, else on the full step.
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    clean: &mut CleanRecord,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) {
+    if clean.worth_trying() {
+        clean.tried += 1;
+        // SAFETY: forwarded contract.
+        let kept = unsafe { clean_tile::<C, PAIRS, R>(job, i0, j0, width) };
+        #[cfg(test)]
+        tests::record_clean_tile(kept);
+        if kept {
+            return;
+        }
+        clean.discarded += 1;
+    }
+    // SAFETY: forwarded contract.
+    unsafe { tile::<C, PAIRS, R>(job, i0, j0, width) };
 }
 
 /// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
@@ -201,6 +263,156 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     }
 }
 
+/// Rows `i0 .. i0 + R` against the packed panel at column `j0` on the clean path (module
+/// notes). Stores them and returns `true`, or stores nothing and returns `false` where
+/// a sum may have saturated or flushed.
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) -> bool {
+    let (k, p) = (job.k, job.p);
+    let c = consts::<PAIRS>(p, job.tab);
+    let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
+    let panel = &job.panel[..k * WIDE_LANES];
+    let mut acc = [c.zero_code; R];
+    let mut flushed = [_mm512_setzero_si512(); R];
+    let mut totals = [LaneCounts::<WIDE_LANES>::default(); R];
+    let mut watch = Watch {
+        big: _mm512_set1_epi16(i16::MIN),
+        kept: _mm512_set1_epi16(i16::MAX),
+    };
+    for k0 in (0..k).step_by(CHUNK) {
+        for kk in k0..k.min(k0 + CHUNK) {
+            // SAFETY: `kk < k`: the panel row holds 32 codes, which are i8 or i16
+            // (asserted by `rows`).
+            let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES)) };
+            unroll!(R, r => {
+                // SAFETY: `kk < k`, the length of every row of A.
+                let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
+                // SAFETY: `c` was built from the job's table (the caller's contract).
+                unsafe { clean_step::<PAIRS>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
+            });
+        }
+        for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
+            add_counts(&mut total.flushed, *counter);
+            *counter = _mm512_setzero_si512();
+        }
+    }
+    let may_saturate = _mm512_cmpge_epi16_mask(watch.big, c.clear);
+    let may_flush = _mm512_cmplt_epi16_mask(watch.kept, c.min_code);
+    if may_saturate | may_flush != 0 {
+        return false;
+    }
+    for (r, (acc, total)) in acc.iter().zip(&totals).enumerate() {
+        // Every code below the smallest is zero (see `clean_step`).
+        let zero = _mm512_cmplt_epi16_mask(*acc, c.min_code);
+        let acc = _mm512_mask_mov_epi16(*acc, zero, c.zero_code);
+        let mut codes = [0i16; WIDE_LANES];
+        // SAFETY: a 64-byte store into a 64-byte array.
+        unsafe { _mm512_storeu_si512(codes.as_mut_ptr().cast(), acc) };
+        job.store_row(i0 + r, j0, width, &codes.map(i32::from), total);
+    }
+    true
+}
+
+/// What the clean path keeps across a tile to decide afterwards whether it holds.
+struct Watch {
+    /// The largest larger term of any sum.
+    big: __m512i,
+    /// The smallest sum that was kept (neither an exact cancellation nor a sum with a
+    /// zero term).
+    kept: __m512i,
+}
+
+/// One MAC step of the clean path on 32 lanes: [`step`] where no sum saturates or
+/// flushes. Codes below `min_code` of any value stand for zero in the accumulator (a
+/// flushed product is merged in as one), which `clean_tile` writes as the zero code.
+///
+/// # Safety
+/// As [`step`].
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn clean_step<const PAIRS: usize>(
+    p: &MacParams,
+    c: &Consts,
+    acc: &mut __m512i,
+    flushed: &mut __m512i,
+    watch: &mut Watch,
+    a: i32,
+    b: &BRow,
+) {
+    if a >> 1 == p.op_log_zero {
+        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+        return;
+    }
+    let sign = (a & 1) as usize;
+    let a_even = _mm512_set1_epi16(((a & !1) << p.shift) as i16);
+    let old = *acc;
+    // Zero where B is zero; below `min_code` where the product underflows.
+    let product = _mm512_mask_adds_epi16(c.zero_code, b.nonzero, a_even, b.by_sign[sign]);
+    let product_live = _mm512_mask_cmpge_epi16_mask(b.nonzero, product, c.min_code);
+    *flushed = _mm512_mask_add_epi16(*flushed, b.nonzero & !product_live, *flushed, c.one);
+    let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
+    let d = _mm512_abs_epi16(_mm512_sub_epi16(
+        _mm512_srai_epi16::<1>(old),
+        _mm512_srai_epi16::<1>(product),
+    ));
+    // Bit 0: the terms' signs differ; all of it is 1 exactly where they cancel.
+    let signs = _mm512_xor_si512(old, product);
+    let cancel = _mm512_mask_cmpeq_epi16_mask(live, signs, c.one);
+    // SAFETY: forwarded contract.
+    let corr = unsafe { clean_correction::<PAIRS>(p, c, d, signs, live) };
+    // Where only one term is live it is the larger, and the correction is 0; where both
+    // are, the larger log wins, and equal logs either agree or cancel.
+    let big = _mm512_max_epi16(old, product);
+    let sum = _mm512_adds_epi16(big, corr);
+    watch.big = _mm512_max_epi16(watch.big, big);
+    watch.kept = _mm512_mask_min_epi16(watch.kept, live & !cancel, watch.kept, sum);
+    *acc = _mm512_mask_mov_epi16(sum, cancel, c.zero_code);
+}
+
+/// The doubled Δ± of log difference `d` and relative sign `signs & 1` on the lanes of
+/// `live`, 0 on the others.
+///
+/// # Safety
+/// As [`add`].
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn clean_correction<const PAIRS: usize>(
+    p: &MacParams,
+    c: &Consts,
+    d: __m512i,
+    signs: __m512i,
+    live: __mmask32,
+) -> __m512i {
+    if PAIRS > 0 {
+        // `2·min(d >> drop, last_step) + opposite` in the low bits the permutes read.
+        let clamped = _mm512_min_epu16(d, c.step_cap);
+        let twice_bucket = if p.step_drop > 0 {
+            _mm512_srl_epi16(clamped, c.halve)
+        } else {
+            _mm512_slli_epi16::<1>(clamped)
+        };
+        // (twice_bucket & !1) | (signs & 1)
+        let idx = _mm512_ternarylogic_epi32::<0xD8>(twice_bucket, signs, c.one);
+        // SAFETY: forwarded contract.
+        unsafe { permuted::<PAIRS>(c, idx, live) }
+    } else {
+        let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
+        // 2·d | (signs & 1)
+        let idx = _mm512_ternarylogic_epi32::<0xF8>(_mm512_slli_epi16::<1>(d), signs, c.one);
+        // SAFETY: forwarded contract.
+        unsafe { gathered(c, idx, inside) }
+    }
+}
+
 /// Adds 32 i16 counters, read as unsigned, to their totals.
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
@@ -240,6 +452,10 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         shift: _mm_cvtsi32_si128(p.shift as i32),
         tab: tab.as_ptr(),
         last: _mm512_set1_epi16(p.last as u16 as i16),
+        step_cap: _mm512_set1_epi16((p.last_step << p.step_drop) as u16 as i16),
+        halve: _mm_cvtsi32_si128(p.step_drop.saturating_sub(1) as i32),
+        // `2·rise ≤ i16::MAX` (checked by `pairs_for`), so this fits i16.
+        clear: _mm512_set1_epi16((p.max_code - 2 * p.rise) as i16),
     }
 }
 
@@ -340,42 +556,15 @@ unsafe fn add<const PAIRS: usize>(
     let corr = if PAIRS > 0 {
         let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
-        // SAFETY: the bucket table holds `32·PAIRS` words (asserted in `consts`).
-        let reg = |r: usize| unsafe { _mm512_loadu_si512(c.tab.add(16 * r).cast()) };
-        // Pair `q` holds entries `64·q .. 64·q + 64`; a binary tree of selects on the
-        // index bits from 6 up picks each lane's pair.
-        let mut v: [__m512i; PAIRS] =
-            std::array::from_fn(|q| _mm512_permutex2var_epi16(reg(2 * q), idx, reg(2 * q + 1)));
-        let (mut n, mut bit) = (PAIRS, 64);
-        while n > 1 {
-            let upper = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(bit));
-            for j in 0..n / 2 {
-                v[j] = _mm512_mask_mov_epi16(v[2 * j], upper, v[2 * j + 1]);
-            }
-            (n, bit) = (n / 2, bit << 1);
-        }
-        v[0]
+        // SAFETY: forwarded contract.
+        unsafe { permuted::<PAIRS>(c, idx, !0) }
     } else {
         // Only lanes that use the sum and whose difference is inside the table are
-        // looked up (the entries beyond are 0), 16 at a time with i32 indices.
+        // looked up (the entries beyond are 0).
         let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(d), opposite);
-        // SAFETY: looked-up indices are below `2·last + 2` (the caller's contract).
-        let half = |h: __m256i, m: __mmask16| unsafe {
-            let g = _mm512_mask_i32gather_epi32::<4>(
-                _mm512_setzero_si512(),
-                m,
-                _mm512_cvtepu16_epi32(h),
-                c.tab,
-            );
-            _mm512_cvtepi32_epi16(g)
-        };
-        let lo = half(_mm512_castsi512_si256(idx), inside as __mmask16);
-        let hi = half(
-            _mm512_extracti64x4_epi64::<1>(idx),
-            (inside >> 16) as __mmask16,
-        );
-        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+        // SAFETY: forwarded contract.
+        unsafe { gathered(c, idx, inside) }
     };
     let acc_big = _mm512_cmpge_epi16_mask(diff, _mm512_setzero_si512());
     let big = _mm512_mask_blend_epi16(acc_big, product, acc);
@@ -384,6 +573,58 @@ unsafe fn add<const PAIRS: usize>(
         big,
         over: _mm512_mask_cmpgt_epi16_mask(live, big, _mm512_subs_epi16(c.max_code, corr)),
     }
+}
+
+/// The bucket table's entries at `idx` (low 6 bits: the entry within a register pair;
+/// bits 6 and up: the pair) on the lanes of `keep`, 0 on the others.
+///
+/// # Safety
+/// `c.tab` holds `32·PAIRS` words (asserted in `consts`), `PAIRS > 0`.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn permuted<const PAIRS: usize>(c: &Consts, idx: __m512i, keep: __mmask32) -> __m512i {
+    // SAFETY: the caller's contract.
+    let reg = |r: usize| unsafe { _mm512_loadu_si512(c.tab.add(16 * r).cast()) };
+    // Pair `q` holds entries `64·q .. 64·q + 64`; a binary tree of selects on the index
+    // bits from 6 up picks each lane's pair.
+    let mut v: [__m512i; PAIRS] = std::array::from_fn(|q| {
+        _mm512_maskz_permutex2var_epi16(keep, reg(2 * q), idx, reg(2 * q + 1))
+    });
+    let (mut n, mut bit) = (PAIRS, 64);
+    while n > 1 {
+        let upper = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(bit));
+        for j in 0..n / 2 {
+            v[j] = _mm512_mask_mov_epi16(v[2 * j], upper, v[2 * j + 1]);
+        }
+        (n, bit) = (n / 2, bit << 1);
+    }
+    v[0]
+}
+
+/// The full table's entries at `idx` (zero-extended) on the lanes of `inside`, 0 on the
+/// others, read 16 at a time with i32 indices.
+///
+/// # Safety
+/// `c.tab` holds more than every index of `inside`'s lanes.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn gathered(c: &Consts, idx: __m512i, inside: __mmask32) -> __m512i {
+    // SAFETY: the caller's contract.
+    let half = |h: __m256i, m: __mmask16| unsafe {
+        let g = _mm512_mask_i32gather_epi32::<4>(
+            _mm512_setzero_si512(),
+            m,
+            _mm512_cvtepu16_epi32(h),
+            c.tab,
+        );
+        _mm512_cvtepi32_epi16(g)
+    };
+    let lo = half(_mm512_castsi512_si256(idx), inside as __mmask16);
+    let hi = half(
+        _mm512_extracti64x4_epi64::<1>(idx),
+        (inside >> 16) as __mmask16,
+    );
+    _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
 }
 
 /// What [`add`] returns.
@@ -396,10 +637,57 @@ struct Sum {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::CHUNK;
     use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
     use crate::reference::SplitMix64;
     use crate::{Arith, Counts, DeltaKind, Format};
+
+    thread_local! {
+        /// Tiles this thread kept from the clean path and discarded.
+        static CLEAN_TILES: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Counts one tile tried on the clean path.
+    pub(super) fn record_clean_tile(kept: bool) {
+        CLEAN_TILES.with(|t| {
+            let (k, d) = t.get();
+            t.set(if kept { (k + 1, d) } else { (k, d + 1) });
+        });
+    }
+
+    /// Tiles `(kept, discarded)` by the clean path while `f` runs on this thread.
+    fn clean_tiles<T>(f: impl FnOnce() -> T) -> (T, (u32, u32)) {
+        CLEAN_TILES.with(|t| t.set((0, 0)));
+        let out = f();
+        (out, CLEAN_TILES.with(Cell::get))
+    }
+
+    /// Codes of `±2^(log / 2^frac)` in `fmt`.
+    fn code(log: i32, negative: bool) -> i16 {
+        (2 * log + i32::from(negative)) as i16
+    }
+
+    /// A `4 × k` by `k × 32` product of moderate random codes (one tile), in which the
+    /// first two steps of every lane hold `events`' pairs of products (`None`: keep the
+    /// random codes); B's row 0 and 1 are one.
+    fn one_tile_with(fmt: Format, events: &[Option<[(i32, bool); 2]>; 4]) -> (Vec<i16>, Vec<i16>) {
+        let k = 300;
+        let mut rng = SplitMix64(11);
+        let unit = Arith::new(fmt, DeltaKind::Lut);
+        let mut random = |_| unit.encode(rng.log_uniform(4.0)) as i16;
+        let mut a: Vec<i16> = (0..4 * k).map(&mut random).collect();
+        let mut b: Vec<i16> = (0..k * 32).map(&mut random).collect();
+        b[..64].fill(fmt.one() as i16);
+        for (row, pair) in events.iter().enumerate() {
+            if let Some(pair) = pair {
+                a[row * k] = code(pair[0].0, pair[0].1);
+                a[row * k + 1] = code(pair[1].0, pair[1].1);
+            }
+        }
+        (a, b)
+    }
 
     /// `A·B` on the i16 engine and on the scalar reference, with their event counts.
     fn both(
@@ -428,6 +716,66 @@ mod tests {
             .expect("shapes agree");
             (out, unit.take_counts())
         })
+    }
+
+    #[test]
+    fn clean_path_keeps_tiles_with_zeros_flushed_products_and_cancellations() {
+        if !SimdLevel::Avx512.is_available() {
+            return;
+        }
+        let fmt = Format::LNS16;
+        let tiny = fmt.log_min() + 3;
+        // Row 0 cancels exactly (x − x), row 1 multiplies tiny A codes by B's moderate
+        // ones (flushed products, counted in line), row 2 is plain, row 3 is zero in A.
+        let (mut a, mut b) = one_tile_with(
+            fmt,
+            &[
+                Some([(1000, false), (1000, true)]),
+                Some([(tiny, false), (tiny, true)]),
+                None,
+                None,
+            ],
+        );
+        let k = a.len() / 4;
+        for kk in (2..k).step_by(3) {
+            a[k + kk] = code(tiny, kk % 2 == 0);
+        }
+        a[3 * k..].fill(fmt.zero() as i16);
+        for j in (0..b.len()).step_by(7) {
+            b[j] = fmt.zero() as i16;
+        }
+        for kind in [DeltaKind::LutSmall, DeltaKind::Lut, DeltaKind::Pwl] {
+            let unit = Arith::new(fmt, kind);
+            let ([wide, reference], (kept, discarded)) =
+                clean_tiles(|| both(&unit, &a, &b, (4, k, 32)));
+            assert_eq!(wide, reference, "{kind}");
+            assert!(reference.1.flushed > 0, "{kind}: the tile flushes products");
+            assert_eq!((kept, discarded), (1, 0), "{kind}");
+        }
+    }
+
+    #[test]
+    fn clean_path_discards_tiles_whose_sums_saturate_or_flush() {
+        if !SimdLevel::Avx512.is_available() {
+            return;
+        }
+        let fmt = Format::LNS16;
+        let (top, bottom) = (fmt.log_max() - 1, fmt.log_min() + 3);
+        for (what, pair) in [
+            ("saturates", [(top, false), (top, false)]),
+            ("flushes", [(bottom + 1, false), (bottom, true)]),
+        ] {
+            let (a, b) = one_tile_with(fmt, &[None, Some(pair), None, None]);
+            for kind in [DeltaKind::LutSmall, DeltaKind::Lut] {
+                let unit = Arith::new(fmt, kind);
+                let ([wide, reference], (kept, discarded)) =
+                    clean_tiles(|| both(&unit, &a, &b, (4, a.len() / 4, 32)));
+                assert_eq!(wide, reference, "{kind} {what}");
+                let events = reference.1.saturated + reference.1.flushed;
+                assert!(events > 0, "{kind}: the sum {what}");
+                assert_eq!((kept, discarded), (0, 1), "{kind} {what}");
+            }
+        }
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct MacParams {
     pub(crate) max_code: i32,
     /// Operand codes below this one are zero.
     pub(crate) op_min_code: i32,
+    /// [`DeltaTable::rise`]: no sum exceeds its larger term by more.
+    pub(crate) rise: i32,
     /// Whether the code-domain shortcuts of the AVX-512 engine stay within i32: the
     /// product code `((a & !1) + (b & !1)) << shift` of any two operand codes, the log
     /// difference with any accumulator and the sum with any doubled correction.
@@ -81,6 +83,7 @@ impl MacParams {
             min_code: 2 * af.log_min(),
             max_code: 2 * af.log_max() + 1,
             op_min_code: 2 * f.log_min(),
+            rise: table.rise(),
             code_domain,
         })
     }
