@@ -159,6 +159,14 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
         let width = WIDE_LANES.min(n - j0);
         job.pack::<WIDE_LANES>(j0, width);
         let mut i = 0;
+        if PAIRS == 1 || PAIRS == 2 {
+            // Few table registers leave room for twice the rows on the clean path.
+            while i + 2 * TILE_ROWS <= job.rows {
+                // SAFETY: forwarded contract.
+                unsafe { any_tile::<C, PAIRS, { 2 * TILE_ROWS }>(job, &mut clean, i, j0, width) };
+                i += 2 * TILE_ROWS;
+            }
+        }
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
             unsafe { any_tile::<C, PAIRS, TILE_ROWS>(job, &mut clean, i, j0, width) };
@@ -212,8 +220,18 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
         }
         clean.discarded += 1;
     }
-    // SAFETY: forwarded contract.
-    unsafe { tile::<C, PAIRS, R>(job, i0, j0, width) };
+    // The full step holds the accumulators of at most `TILE_ROWS` rows in registers.
+    let mut i = i0;
+    while i + TILE_ROWS <= i0 + R {
+        // SAFETY: forwarded contract.
+        unsafe { tile::<C, PAIRS, TILE_ROWS>(job, i, j0, width) };
+        i += TILE_ROWS;
+    }
+    while i < i0 + R {
+        // SAFETY: forwarded contract.
+        unsafe { tile::<C, PAIRS, 1>(job, i, j0, width) };
+        i += 1;
+    }
 }
 
 /// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
@@ -358,7 +376,9 @@ unsafe fn clean_step<const PAIRS: usize>(
     // Zero where B is zero; below `min_code` where the product underflows.
     let product = _mm512_mask_adds_epi16(c.zero_code, b.nonzero, a_even, b.by_sign[sign]);
     let product_live = _mm512_mask_cmpge_epi16_mask(b.nonzero, product, c.min_code);
-    *flushed = _mm512_mask_add_epi16(*flushed, b.nonzero & !product_live, *flushed, c.one);
+    // A saturating add, which never saturates within a chunk, compiles to one masked
+    // instruction.
+    *flushed = _mm512_mask_adds_epu16(*flushed, b.nonzero & !product_live, *flushed, c.one);
     let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
     let d = _mm512_abs_epi16(_mm512_sub_epi16(
         _mm512_srai_epi16::<1>(old),
@@ -669,15 +689,19 @@ mod tests {
         (2 * log + i32::from(negative)) as i16
     }
 
-    /// A `4 × k` by `k × 32` product of moderate random codes (one tile), in which the
-    /// first two steps of every lane hold `events`' pairs of products (`None`: keep the
-    /// random codes); B's row 0 and 1 are one.
-    fn one_tile_with(fmt: Format, events: &[Option<[(i32, bool); 2]>; 4]) -> (Vec<i16>, Vec<i16>) {
+    /// Rows of A in the products of the clean-path tests.
+    const ROWS: usize = 8;
+
+    /// A `ROWS × k` by `k × 32` product of moderate random codes, in which the first two
+    /// steps of row `r` hold `events[r]`'s pair of A codes (`None`: keep the random
+    /// ones); B's rows 0 and 1 are one. One 8-row tile where the table takes at most two
+    /// register pairs, else two of 4 rows.
+    fn tiles_with(fmt: Format, events: &[Option<[(i32, bool); 2]>]) -> (Vec<i16>, Vec<i16>) {
         let k = 300;
         let mut rng = SplitMix64(11);
         let unit = Arith::new(fmt, DeltaKind::Lut);
         let mut random = |_| unit.encode(rng.log_uniform(4.0)) as i16;
-        let mut a: Vec<i16> = (0..4 * k).map(&mut random).collect();
+        let mut a: Vec<i16> = (0..ROWS * k).map(&mut random).collect();
         let mut b: Vec<i16> = (0..k * 32).map(&mut random).collect();
         b[..64].fill(fmt.one() as i16);
         for (row, pair) in events.iter().enumerate() {
@@ -725,32 +749,37 @@ mod tests {
         }
         let fmt = Format::LNS16;
         let tiny = fmt.log_min() + 3;
-        // Row 0 cancels exactly (x − x), row 1 multiplies tiny A codes by B's moderate
-        // ones (flushed products, counted in line), row 2 is plain, row 3 is zero in A.
-        let (mut a, mut b) = one_tile_with(
+        // Row 0 cancels exactly (x − x); row 1 starts with tiny terms that cancel and
+        // multiplies the smallest A codes by B codes of a quarter every third step
+        // (flushed products, counted in line); row 3 is zero in A; the others plain.
+        let (mut a, mut b) = tiles_with(
             fmt,
             &[
                 Some([(1000, false), (1000, true)]),
                 Some([(tiny, false), (tiny, true)]),
-                None,
-                None,
             ],
         );
-        let k = a.len() / 4;
+        let k = a.len() / ROWS;
+        let quarter = -2 << fmt.frac();
         for kk in (2..k).step_by(3) {
-            a[k + kk] = code(tiny, kk % 2 == 0);
+            a[k + kk] = code(fmt.log_min(), kk % 2 == 0);
+            b[kk * 32..(kk + 1) * 32].fill(code(quarter, kk % 4 == 0));
         }
-        a[3 * k..].fill(fmt.zero() as i16);
+        a[3 * k..4 * k].fill(fmt.zero() as i16);
         for j in (0..b.len()).step_by(7) {
             b[j] = fmt.zero() as i16;
         }
-        for kind in [DeltaKind::LutSmall, DeltaKind::Lut, DeltaKind::Pwl] {
+        for (kind, tiles) in [
+            (DeltaKind::LutSmall, 1),
+            (DeltaKind::Lut, 2),
+            (DeltaKind::Pwl, 2),
+        ] {
             let unit = Arith::new(fmt, kind);
             let ([wide, reference], (kept, discarded)) =
-                clean_tiles(|| both(&unit, &a, &b, (4, k, 32)));
+                clean_tiles(|| both(&unit, &a, &b, (ROWS, k, 32)));
             assert_eq!(wide, reference, "{kind}");
             assert!(reference.1.flushed > 0, "{kind}: the tile flushes products");
-            assert_eq!((kept, discarded), (1, 0), "{kind}");
+            assert_eq!((kept, discarded), (tiles, 0), "{kind}");
         }
     }
 
@@ -765,15 +794,16 @@ mod tests {
             ("saturates", [(top, false), (top, false)]),
             ("flushes", [(bottom + 1, false), (bottom, true)]),
         ] {
-            let (a, b) = one_tile_with(fmt, &[None, Some(pair), None, None]);
-            for kind in [DeltaKind::LutSmall, DeltaKind::Lut] {
+            let (a, b) = tiles_with(fmt, &[None, Some(pair)]);
+            // The tile of row 1 is discarded; with 4-row tiles, rows 4..8 are kept.
+            for (kind, kept_tiles) in [(DeltaKind::LutSmall, 0), (DeltaKind::Lut, 1)] {
                 let unit = Arith::new(fmt, kind);
                 let ([wide, reference], (kept, discarded)) =
-                    clean_tiles(|| both(&unit, &a, &b, (4, a.len() / 4, 32)));
+                    clean_tiles(|| both(&unit, &a, &b, (ROWS, a.len() / ROWS, 32)));
                 assert_eq!(wide, reference, "{kind} {what}");
                 let events = reference.1.saturated + reference.1.flushed;
                 assert!(events > 0, "{kind}: the sum {what}");
-                assert_eq!((kept, discarded), (0, 1), "{kind} {what}");
+                assert_eq!((kept, discarded), (kept_tiles, 1), "{kind} {what}");
             }
         }
     }
