@@ -3,7 +3,8 @@
 //!
 //! - `matmul` n×n×n (n = 256, 512): throughput in multiply-accumulates.
 //! - `conv2d` of a VGG-11 layer: batch 32, 128 → 256 channels, 8×8, 3×3, padding 1
-//!   (2.4 GMAC per call): throughput in multiply-accumulates.
+//!   (2.4 GMAC per call): throughput in multiply-accumulates; also with the coarse
+//!   `lut-small` Δ.
 //! - `lenet5_train_step`: one forward + backward + SGD update of LeNet-5
 //!   (`lns_zoo::models`) on a batch of 32 28×28×1 images: throughput in images; also
 //!   on `lns12-pwl` (12:6, fitted PWL Δ).
@@ -95,6 +96,8 @@ fn bench_conv(c: &mut Criterion) {
     let mut g = c.benchmark_group("backend_conv2d");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
     bench_conv_on::<Lns>(&mut g, "lns16", &LnsDevice::lns16());
+    let lut_small: LnsDevice = "lns16:lut-small".parse().expect("a valid device string");
+    bench_conv_on::<Lns>(&mut g, "lns16-lut-small", &lut_small);
     bench_conv_on::<NdArray>(&mut g, "ndarray-f32", &Default::default());
     bench_conv_on::<Flex>(&mut g, "flex-f32", &Default::default());
     g.finish();
