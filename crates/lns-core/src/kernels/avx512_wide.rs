@@ -87,6 +87,13 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option
         pair[0] = (2 * plus) as i16;
         pair[1] = (2 * minus) as i16;
     }
+    // Buckets past the last repeat it, so that a difference read past it without
+    // clamping (`clean_correction`) gets what clamping would give.
+    let filled = 2 * (p.last_step as usize + 1);
+    let (head, tail) = entries.split_at_mut(filled);
+    for pair in tail.chunks_exact_mut(2) {
+        pair.copy_from_slice(&head[filled - 2..]);
+    }
     Some(Cow::Owned(
         entries
             .chunks_exact(2)
@@ -156,7 +163,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
         "the i16 lane engine runs on i8 and i16 codes only"
     );
     let n = job.b.cols;
-    let mut clean = CleanRecord::default();
+    let mut clean = CleanPath::new::<PAIRS>(job.p);
     for j0 in (0..n).step_by(WIDE_LANES) {
         let width = WIDE_LANES.min(n - j0);
         job.pack::<WIDE_LANES>(j0, width);
@@ -182,14 +189,25 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
     }
 }
 
-/// How the clean path has fared in one task.
-#[derive(Default)]
-struct CleanRecord {
+/// The clean path of one task: how its step indexes the table, and how it has fared.
+struct CleanPath {
+    /// The bucket table holds every log difference of two codes `>> step_drop`
+    /// (`step_drop > 0`), so the step need not clamp it.
+    covered: bool,
     tried: u32,
     discarded: u32,
 }
 
-impl CleanRecord {
+impl CleanPath {
+    fn new<const PAIRS: usize>(p: &MacParams) -> CleanPath {
+        let widest = (p.log_max - p.log_min) as u32;
+        CleanPath {
+            covered: p.step_drop > 0 && widest >> p.step_drop < PAIR_BUCKETS * PAIRS as u32,
+            tried: 0,
+            discarded: 0,
+        }
+    }
+
     /// Whether the next tile should try the clean path: while at most one tried tile in
     /// eight (plus one) was discarded.
     fn worth_trying(&self) -> bool {
@@ -206,7 +224,7 @@ impl CleanRecord {
 #[inline]
 unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     job: &mut TileJob<'_, C>,
-    clean: &mut CleanRecord,
+    clean: &mut CleanPath,
     i0: usize,
     j0: usize,
     width: usize,
@@ -216,7 +234,13 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     if PAIRS > 0 && clean.worth_trying() {
         clean.tried += 1;
         // SAFETY: forwarded contract.
-        let kept = unsafe { clean_tile::<C, PAIRS, R>(job, i0, j0, width) };
+        let kept = unsafe {
+            if clean.covered {
+                clean_tile::<C, PAIRS, R, true>(job, i0, j0, width)
+            } else {
+                clean_tile::<C, PAIRS, R, false>(job, i0, j0, width)
+            }
+        };
         #[cfg(test)]
         tests::record_clean_tile(kept);
         if kept {
@@ -293,7 +317,7 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 /// As [`rows`].
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
+unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const COVERED: bool>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,
@@ -319,7 +343,7 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
                 // SAFETY: `kk < k`, the length of every row of A.
                 let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
-                unsafe { clean_step::<PAIRS>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
+                unsafe { clean_step::<PAIRS, COVERED>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
             });
         }
         for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
@@ -361,7 +385,7 @@ struct Watch {
 /// As [`step`].
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn clean_step<const PAIRS: usize>(
+unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
     p: &MacParams,
     c: &Consts,
     acc: &mut __m512i,
@@ -392,7 +416,7 @@ unsafe fn clean_step<const PAIRS: usize>(
     let signs = _mm512_xor_si512(old, product);
     let cancel = _mm512_mask_cmpeq_epi16_mask(live, signs, c.one);
     // SAFETY: forwarded contract.
-    let corr = unsafe { clean_correction::<PAIRS>(p, c, d, signs, live) };
+    let corr = unsafe { clean_correction::<PAIRS, COVERED>(c, d, signs, live) };
     // Where only one term is live it is the larger, and the correction is 0; where both
     // are, the larger log wins, and equal logs either agree or cancel.
     let big = _mm512_max_epi16(old, product);
@@ -403,25 +427,27 @@ unsafe fn clean_step<const PAIRS: usize>(
 }
 
 /// The doubled Δ± of log difference `d` and relative sign `signs & 1` on the lanes of
-/// `live`, 0 on the others, from a bucket table (`PAIRS > 0`).
+/// `live`, 0 on the others, from a bucket table (`PAIRS > 0`); `COVERED` as
+/// [`CleanPath::covered`].
 ///
 /// # Safety
 /// As [`add`].
 #[target_feature(enable = "avx512f,avx512bw")]
 #[inline]
-unsafe fn clean_correction<const PAIRS: usize>(
-    p: &MacParams,
+unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
     c: &Consts,
     d: __m512i,
     signs: __m512i,
     live: __mmask32,
 ) -> __m512i {
-    // `2·min(d >> drop, last_step) + opposite` in the low bits the permutes read.
-    let clamped = _mm512_min_epu16(d, c.step_cap);
-    let twice_bucket = if p.step_drop > 0 {
-        _mm512_srl_epi16(clamped, c.halve)
+    // `2·min(d >> drop, last_step)`, plus one bit below that the index drops; where the
+    // table covers every difference, buckets past the last repeat it.
+    let twice_bucket = if COVERED {
+        _mm512_srl_epi16(d, c.halve)
     } else {
-        _mm512_slli_epi16::<1>(clamped)
+        let clamped = _mm512_min_epu16(d, c.step_cap);
+        // Doubled first (it fits u16), so that `drop = 0` needs no other shift.
+        _mm512_srl_epi16(_mm512_add_epi16(clamped, clamped), c.drop)
     };
     // (twice_bucket & !1) | (signs & 1)
     let idx = _mm512_ternarylogic_epi32::<0xD8>(twice_bucket, signs, c.one);
