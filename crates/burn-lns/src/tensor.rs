@@ -299,9 +299,15 @@ pub(crate) fn decode_data(tensor: &LnsTensor, dtype: FloatDType) -> TensorData {
                 .collect::<Vec<_>>(),
             shape,
         ),
-        _ => TensorData::new(
-            codes.into_iter().map(|c| dec(c) as f32).collect::<Vec<_>>(),
-            shape,
-        ),
+        _ => {
+            let values: Vec<f32> = match tensor.device().arith().f32_values() {
+                Some(table) => codes
+                    .into_iter()
+                    .map(|c| table[(c - fmt.zero()) as usize])
+                    .collect(),
+                None => codes.into_iter().map(|c| dec(c) as f32).collect(),
+            };
+            TensorData::new(values, shape)
+        }
     }
 }

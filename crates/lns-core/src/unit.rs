@@ -1,7 +1,7 @@
 //! The arithmetic unit: a format, its Δ strategy, the accumulator of dot products,
 //! the conversion unit, and counters of exceptional events.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::convert::{decode, encode, try_encode};
 use crate::convunit::ConvUnit;
@@ -31,6 +31,18 @@ struct Inner {
     counts: SharedCounts,
     ops: SharedOpCounts,
     trace: OpTrace,
+    f32_values: F32Values,
+}
+
+/// [`Arith::f32_values`], built on first use (its `Debug` does not list them).
+#[derive(Default)]
+struct F32Values(OnceLock<Option<Box<[f32]>>>);
+
+impl std::fmt::Debug for F32Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let built = self.0.get().is_some();
+        f.debug_struct("F32Values").field("built", &built).finish()
+    }
 }
 
 impl Arith {
@@ -110,6 +122,7 @@ impl Arith {
                 counts: SharedCounts::default(),
                 ops: SharedOpCounts::default(),
                 trace: OpTrace::default(),
+                f32_values: F32Values::default(),
             }),
         }
     }
@@ -207,6 +220,26 @@ impl Arith {
     pub fn decode(&self, code: i32) -> f64 {
         decode(self.format(), code)
     }
+    /// Largest format whose codes [`Arith::f32_values`] tabulates (256 KiB of f32).
+    pub const F32_TABLE_BITS: u32 = 16;
+    /// [`convert::decode_f32`] of every code of a format of at most
+    /// [`Self::F32_TABLE_BITS`] bits, indexed by `code − zero` (the zero code is the
+    /// smallest), so that decoding a tensor is one lookup per code; built once, on first
+    /// use. `None` for wider formats.
+    pub fn f32_values(&self) -> Option<&[f32]> {
+        let fmt = self.format();
+        self.inner
+            .f32_values
+            .0
+            .get_or_init(|| {
+                (fmt.bits() <= Self::F32_TABLE_BITS).then(|| {
+                    (fmt.zero()..=fmt.max_code() + 1)
+                        .map(|code| convert::decode_f32(fmt, code))
+                        .collect()
+                })
+            })
+            .as_deref()
+    }
     /// `a + b` (see [`arith::add`]).
     pub fn add(&self, a: i32, b: i32) -> i32 {
         self.record_ops(OpCounts {
@@ -271,6 +304,30 @@ impl Arith {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn f32_values_hold_the_decoded_value_of_every_code_of_formats_up_to_16_bits() {
+        for fmt in [
+            Format::LNS8,
+            Format::LNS12,
+            Format::LNS16,
+            Format::new(16, 4).unwrap(),
+        ] {
+            let unit = Arith::new(fmt, DeltaKind::Lut);
+            let values = unit.f32_values().expect("a table up to 16 bits");
+            assert_eq!(values.len(), 1 << fmt.bits(), "{fmt}");
+            for code in fmt.zero()..=fmt.max_code() + 1 {
+                let v = values[(code - fmt.zero()) as usize];
+                assert_eq!(
+                    v.to_bits(),
+                    convert::decode_f32(fmt, code).to_bits(),
+                    "{fmt} {code}"
+                );
+            }
+        }
+        let wide = Format::new(20, 12).unwrap();
+        assert!(Arith::new(wide, DeltaKind::Lut).f32_values().is_none());
+    }
 
     #[test]
     fn accumulator_must_widen_exactly() {
