@@ -169,6 +169,30 @@ fn transposed(x: &[i32], rows: usize, cols: usize) -> Vec<i32> {
         .collect()
 }
 
+/// Asserts that `A·B` gives the reference's codes and counts on every SIMD level and
+/// thread count.
+fn assert_gemm_matches_reference(
+    unit: &Arith,
+    a: &[i32],
+    b: &[i32],
+    shape @ (m, k, n): (usize, usize, usize),
+    views: (bool, bool),
+) {
+    let reference = gemm_any(unit, a, b, shape, views, Exec::REFERENCE);
+    on_every_level_and_thread_count(
+        |exec| gemm_any(unit, a, b, shape, views, exec),
+        |got, level, threads| {
+            assert_eq!(
+                got,
+                reference,
+                "{} {:?} {m}×{k}×{n} views {views:?} {level:?} threads={threads}",
+                unit.format(),
+                unit.delta().kind()
+            );
+        },
+    );
+}
+
 #[test]
 fn gemm_is_bit_identical_on_every_simd_level_and_thread_count() {
     let mut rng = SplitMix64(7);
@@ -178,23 +202,7 @@ fn gemm_is_bit_identical_on_every_simd_level_and_thread_count() {
             let a = random_codes(fmt, m * k, &mut rng);
             let b = random_codes(fmt, k * n, &mut rng);
             for transposed in [false, true] {
-                let (shape, views) = ((m, k, n), (false, transposed));
-                let reference = gemm_any(&unit, &a, &b, shape, views, Exec::REFERENCE);
-                on_every_level_and_thread_count(
-                    |exec| gemm_any(&unit, &a, &b, shape, views, exec),
-                    |got, level, threads| {
-                        assert_eq!(
-                            got.0,
-                            reference.0,
-                            "{fmt} {:?} {m}×{k}×{n} t={transposed} {level:?} threads={threads}",
-                            unit.delta().kind()
-                        );
-                        assert_eq!(
-                            got.1, reference.1,
-                            "counts differ: {fmt} {m}×{k}×{n} {level:?}"
-                        );
-                    },
-                );
+                assert_gemm_matches_reference(&unit, &a, &b, (m, k, n), (false, transposed));
             }
         }
     }
@@ -225,19 +233,7 @@ fn gemm_of_moderate_codes_is_bit_identical() {
         for &(m, k, n) in &[(8usize, 300usize, 70usize), (13, 65, 33), (16, 1, 32)] {
             let a = moderate_codes(fmt, m * k, &mut rng);
             let b = moderate_codes(fmt, k * n, &mut rng);
-            let (shape, views) = ((m, k, n), (false, false));
-            let reference = gemm_any(&unit, &a, &b, shape, views, Exec::REFERENCE);
-            on_every_level_and_thread_count(
-                |exec| gemm_any(&unit, &a, &b, shape, views, exec),
-                |got, level, threads| {
-                    assert_eq!(
-                        got,
-                        reference,
-                        "{fmt} {:?} {m}×{k}×{n} {level:?} threads={threads}",
-                        unit.delta().kind()
-                    );
-                },
-            );
+            assert_gemm_matches_reference(&unit, &a, &b, (m, k, n), (false, false));
         }
     }
 }
@@ -261,17 +257,7 @@ fn gemm_with_a_zero_rich_right_operand_is_bit_identical() {
                     }
                 })
                 .collect();
-            let (shape, views) = ((m, k, n), (false, false));
-            let reference = gemm_any(&unit, &a, &b, shape, views, Exec::REFERENCE);
-            on_every_level_and_thread_count(
-                |exec| gemm_any(&unit, &a, &b, shape, views, exec),
-                |got, level, threads| {
-                    assert_eq!(
-                        got, reference,
-                        "{fmt} {m}×{k}×{n} {level:?} threads={threads}"
-                    );
-                },
-            );
+            assert_gemm_matches_reference(&unit, &a, &b, (m, k, n), (false, false));
         }
     }
 }
