@@ -149,7 +149,7 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     /// Truncates toward zero, except that a code which *is* the encoding of an integer
-    /// converts to that integer ([`integer_of`]).
+    /// converts to that integer (`integer_of`).
     fn float_into_int(tensor: FloatTensor<Lns>, out_dtype: IntDType) -> IntTensor<Lns> {
         let fmt = tensor.format();
         let values: Vec<f64> = tensor

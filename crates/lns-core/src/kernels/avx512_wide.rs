@@ -23,7 +23,7 @@
 //! cancellations in line but neither checks nor repairs a sum beyond the range: it only
 //! keeps, across the tile, the largest larger term and the smallest kept sum. If either
 //! shows that a step could have saturated (`big > max_code − 2·rise`, see
-//! [`crate::DeltaTable::rise`]; an overflowing product is itself such a term) or flushed
+//! [`crate::delta::DeltaTable::rise`]; an overflowing product is itself such a term) or flushed
 //! a sum, the tile is discarded and run again on the full step. Kept tiles are therefore
 //! equal to the full step's, code for code and count for count. A task stops trying the
 //! clean path once more than one tile in eight of those it tried was discarded. (With
@@ -71,7 +71,7 @@ pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<
 /// The table the engine reads with `pairs` from [`pairs_for`]: for `pairs > 0` the
 /// doubled, interleaved bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`,
 /// `64·pairs` i16 packed two per i32 word), for 0 the doubled full table
-/// ([`crate::DeltaTable::interleaved`]). `None` where `arith` has no table.
+/// ([`crate::delta::DeltaTable::interleaved`]). `None` where `arith` has no table.
 pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
     let t = arith.acc_delta().table()?;
     if pairs == 0 {

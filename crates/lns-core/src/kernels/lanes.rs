@@ -28,7 +28,7 @@ pub struct MacParams {
     pub(crate) zero: i32,
     /// Highest table index.
     pub(crate) last: u32,
-    /// The table is a step function of `d >> step_drop` ([`crate::DeltaTable::step_drop`])
+    /// The table is a step function of `d >> step_drop` ([`crate::delta::DeltaTable::step_drop`])
     /// whose last bucket is `last_step`.
     pub(crate) step_drop: u32,
     pub(crate) last_step: u32,
@@ -91,7 +91,7 @@ impl MacParams {
 
 /// Δ+ and Δ− of the unit's accumulator interleaved so one gather serves both: entry
 /// `2·d + opposite` holds the correction shifted left by `scale` (0 or 1); see
-/// [`crate::DeltaTable::interleaved`].
+/// [`crate::delta::DeltaTable::interleaved`].
 pub fn interleave(arith: &Arith, scale: u32) -> Option<&[i32]> {
     Some(arith.acc_delta().table()?.interleaved(scale))
 }

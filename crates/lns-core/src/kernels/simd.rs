@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 /// An instruction-set level for the inner loops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SimdLevel {
-    /// The scalar reference loops of [`super::scalar`], one output at a time.
+    /// The scalar reference loops (`kernels::scalar`), one output at a time.
     Scalar,
     /// The lane kernels compiled for the baseline target (SSE2 on x86-64, NEON on
     /// aarch64).
