@@ -125,6 +125,43 @@ impl LnsTensor {
     pub(crate) fn with_codes(&self, codes: FlexTensor) -> LnsTensor {
         LnsTensor::new(codes, self.device.clone(), self.dtype)
     }
+
+    /// The same values with their codes in row-major order from offset 0: `self` where
+    /// they already are, else gathered by [`contiguous`] (rows split across threads;
+    /// burn-flex's `to_contiguous` copies on one thread).
+    pub(crate) fn row_major(&self) -> LnsTensor {
+        let layout = self.codes.layout();
+        if layout.is_contiguous() && layout.start_offset() == 0 {
+            return self.clone();
+        }
+        with_storage!(self.format().storage(), C => {
+            let codes = contiguous::<C>(&self.codes).into_owned();
+            self.with_codes(flex_from_vec(codes, self.shape()))
+        })
+    }
+
+    /// The same codes read as `shape` (equal element count): `self` where the shape is
+    /// already `shape` (any layout), a view where the layout allows, else a
+    /// [`LnsTensor::row_major`] copy first.
+    ///
+    /// # Panics
+    /// If the element counts differ.
+    pub(crate) fn reshaped(&self, shape: Shape) -> LnsTensor {
+        assert_eq!(
+            self.shape().num_elements(),
+            shape.num_elements(),
+            "a reshape keeps the number of elements"
+        );
+        if self.shape() == shape {
+            return self.clone();
+        }
+        let t = if self.codes.layout().reshape(shape.clone()).is_some() {
+            self.clone()
+        } else {
+            self.row_major()
+        };
+        t.with_codes(t.codes.reshape(shape))
+    }
 }
 
 impl TensorMetadata for LnsTensor {
@@ -407,5 +444,41 @@ mod tests {
             DType::I16,
         );
         assert_eq!(contiguous::<i16>(&scalar).as_ref(), &[7]);
+    }
+
+    #[test]
+    fn reshaped_views_keep_their_values_and_copy_only_where_the_layout_needs_it() {
+        let device: LnsDevice = "lns16".parse().expect("a valid device string");
+        let lns = |t: FlexTensor| LnsTensor::new(t, device.clone(), FloatDType::F32);
+        let t = counting(&[2, 130, 131]);
+        let expected = |view: &FlexTensor, dims: &[usize]| {
+            view.to_contiguous().reshape(Shape::from(dims.to_vec()))
+        };
+        // A transposed view read as a matrix, and a narrowed one (non-zero offset).
+        for (view, dims) in [
+            (t.transpose(0, 2), vec![131 * 130, 2]),
+            (t.narrow(1, 3, 100), vec![200, 131]),
+        ] {
+            let got = lns(view.clone()).reshaped(Shape::from(dims.clone()));
+            assert_eq!(got.codes.layout().start_offset(), 0);
+            assert!(got.codes.is_contiguous());
+            assert_eq!(
+                got.codes.storage::<i16>(),
+                expected(&view, &dims).storage::<i16>()
+            );
+            assert_eq!(lns(view.clone()).row_major().codes(), got.codes());
+        }
+        // The same shape keeps any view; a contiguous tensor is reshaped in place.
+        let transposed = lns(t.transpose(0, 1));
+        let same = transposed.reshaped(transposed.shape());
+        assert_eq!(
+            same.codes.layout().strides(),
+            transposed.codes.layout().strides()
+        );
+        let flat = lns(t.clone()).reshaped(Shape::from(vec![2 * 130 * 131]));
+        assert!(std::ptr::eq(
+            flat.codes.storage::<i16>().as_ptr(),
+            t.storage::<i16>().as_ptr()
+        ));
     }
 }

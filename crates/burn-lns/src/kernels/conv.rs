@@ -200,7 +200,7 @@ pub(crate) fn transpose_weight(w: &LnsTensor, groups: usize) -> LnsTensor {
     let cig = cin / groups;
     let mut dims = vec![groups, cig, cog];
     dims.extend(&spatial);
-    let t = w.codes.clone().reshape(Shape::from(dims));
+    let t = w.reshaped(Shape::from(dims)).codes;
     let mut axes = vec![0, 2, 1];
     axes.extend(3..3 + spatial.len());
     let t = Flex::int_permute(t, &axes);
@@ -208,11 +208,10 @@ pub(crate) fn transpose_weight(w: &LnsTensor, groups: usize) -> LnsTensor {
     let t = Flex::int_flip(t, &flip_axes);
     let mut out = vec![groups * cog, cig];
     out.extend(&spatial);
-    let t = t.to_contiguous().reshape(Shape::from(out));
-    w.with_codes(t)
+    w.with_codes(t).row_major().reshaped(Shape::from(out))
 }
 
-/// Reshapes codes (a view where possible).
+/// Reshapes codes (a view where possible, see [`LnsTensor::reshaped`]).
 pub(crate) fn reshape(t: &LnsTensor, dims: Vec<usize>) -> LnsTensor {
-    t.with_codes(t.codes.clone().reshape(Shape::from(dims)))
+    t.reshaped(Shape::from(dims))
 }

@@ -774,16 +774,13 @@ pub(crate) fn deform_conv2d_backward(
     // ∂y as [Co, N·P] (a code move): row o holds (b, p) in order.
     let (co, np) = (g.co, g.cols());
     let by_channel = Flex::int_permute(
-        grad.codes
-            .clone()
-            .reshape(Shape::from(vec![g.n, co, g.positions()])),
+        grad.reshaped(Shape::from(vec![g.n, co, g.positions()]))
+            .codes,
         &[1, 0, 2],
     );
-    let gt = grad.with_codes(
-        by_channel
-            .to_contiguous()
-            .reshape(Shape::from(vec![co, np])),
-    );
+    let gt = grad
+        .with_codes(by_channel)
+        .reshaped(Shape::from(vec![co, np]));
     let bias = has_bias.then(|| reshape(&reduce_dim(&gt, 1, ReduceOp::Sum), vec![co]));
     let (xg, og, wg, mg) = with_storage!(x.format().storage(), C => {
         let xv = contiguous::<C>(&x.codes);

@@ -85,8 +85,8 @@ pub(crate) fn matmul(lhs: LnsTensor, rhs: LnsTensor) -> LnsTensor {
         d.extend(last);
         Shape::from(d)
     };
-    let a = expand_to(lhs.codes.clone().reshape(ls), &with([m, k]));
-    let b = expand_to(rhs.codes.reshape(rs), &with([k, n]));
+    let a = expand_to(lhs.reshaped(ls).codes, &with([m, k]));
+    let b = expand_to(rhs.reshaped(rs).codes, &with([k, n]));
     // Negative strides (flipped views) are materialized; everything else is read in place.
     let fix = |t: FlexTensor| {
         if t.layout().has_positive_strides() {

@@ -237,7 +237,7 @@ pub(crate) fn reduce_dim(t: &LnsTensor, dim: usize, op: ReduceOp) -> LnsTensor {
 /// Folds every element into a one-element tensor of shape `[1]`.
 pub(crate) fn reduce_all(t: &LnsTensor, op: ReduceOp) -> LnsTensor {
     let n = t.shape().num_elements();
-    let flat = t.with_codes(t.codes.reshape(Shape::from(vec![n])));
+    let flat = t.reshaped(Shape::from(vec![n]));
     reduce_dim(&flat, 0, op)
 }
 

@@ -268,8 +268,7 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     fn float_reshape(tensor: FloatTensor<Lns>, shape: Shape) -> FloatTensor<Lns> {
-        let codes = Flex::int_reshape(tensor.codes.clone(), shape);
-        tensor.with_codes(codes)
+        tensor.reshaped(shape)
     }
 
     fn float_gather(

@@ -96,7 +96,7 @@ fn rows_along(t: &LnsTensor, dim: usize) -> (LnsTensor, Vec<usize>, Vec<usize>) 
     let dims: Vec<usize> = moved.shape().iter().copied().collect();
     let len = dims[rank - 1];
     let rows = dims.iter().take(rank - 1).product::<usize>();
-    let flat = t.with_codes(moved.reshape(Shape::from(vec![rows, len])));
+    let flat = t.with_codes(moved).reshaped(Shape::from(vec![rows, len]));
     (flat, dims, axes)
 }
 
@@ -104,12 +104,12 @@ fn rows_along(t: &LnsTensor, dim: usize) -> (LnsTensor, Vec<usize>, Vec<usize>) 
 fn unrows(out: LnsTensor, mut dims: Vec<usize>, axes: &[usize], cols: usize) -> LnsTensor {
     let rank = dims.len();
     dims[rank - 1] = cols;
-    let t = out.codes.clone().reshape(Shape::from(dims));
+    let t = out.reshaped(Shape::from(dims)).codes;
     let mut inverse = vec![0; rank];
     for (i, &a) in axes.iter().enumerate() {
         inverse[a] = i;
     }
-    out.with_codes(Flex::int_permute(t, &inverse).to_contiguous())
+    out.with_codes(Flex::int_permute(t, &inverse)).row_major()
 }
 
 /// An `[r, c]` constant matrix, encoded once on `like`'s device.
