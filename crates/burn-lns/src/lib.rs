@@ -16,6 +16,7 @@ mod backend;
 mod device;
 mod kernels;
 mod ops;
+mod strided;
 mod tensor;
 
 pub use backend::Lns;

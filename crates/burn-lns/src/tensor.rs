@@ -244,59 +244,7 @@ pub(crate) fn flex_from_vec<C: burn_backend::Element + bytemuck::Pod>(
     FlexTensor::new(Bytes::from_elems(v), Layout::contiguous(shape), C::dtype())
 }
 
-/// Views of fewer elements than this are gathered on one thread.
-const PARALLEL_GATHER: usize = 1 << 15;
-
-/// The elements of a flex tensor in logical order (a copy only if it is a view): a view
-/// is gathered through its strides straight into the result, one row of the last axis
-/// at a time, rows split across threads.
-pub(crate) fn contiguous<C: burn_backend::Element + bytemuck::Pod + Send + Sync>(
-    t: &FlexTensor,
-) -> std::borrow::Cow<'_, [C]> {
-    use rayon::prelude::*;
-    if let Some(s) = t.as_slice::<C>() {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let layout = t.layout();
-    let dims: Vec<usize> = layout.shape().iter().copied().collect();
-    let strides = layout.strides();
-    let src = t.storage::<C>();
-    let n = layout.num_elements();
-    let Some(last) = dims.len().checked_sub(1) else {
-        // A rank-0 view: its one element.
-        return std::borrow::Cow::Owned(vec![src[layout.start_offset()]]);
-    };
-    let (row_len, row_stride) = (dims[last], strides[last]);
-    let mut out = vec![C::zeroed(); n];
-    if n == 0 {
-        return std::borrow::Cow::Owned(out);
-    }
-    let gather_row = |row: usize, dst: &mut [C]| {
-        let (mut rest, mut at) = (row, layout.start_offset() as isize);
-        for axis in (0..last).rev() {
-            at += (rest % dims[axis]) as isize * strides[axis];
-            rest /= dims[axis];
-        }
-        for (j, d) in dst.iter_mut().enumerate() {
-            *d = src[(at + j as isize * row_stride) as usize];
-        }
-    };
-    if n < PARALLEL_GATHER {
-        for (row, dst) in out.chunks_mut(row_len).enumerate() {
-            gather_row(row, dst);
-        }
-    } else {
-        let rows_per_task = (PARALLEL_GATHER / 4 / row_len).max(1);
-        out.par_chunks_mut(rows_per_task * row_len)
-            .enumerate()
-            .for_each(|(task, dst)| {
-                for (r, row) in dst.chunks_mut(row_len).enumerate() {
-                    gather_row(task * rows_per_task + r, row);
-                }
-            });
-    }
-    std::borrow::Cow::Owned(out)
-}
+pub(crate) use crate::strided::contiguous;
 
 /// Reads float-like data of any dtype as f64 values.
 pub(crate) fn data_to_f64(data: &TensorData) -> Vec<f64> {
@@ -403,47 +351,6 @@ mod tests {
             (0..n).map(|i| i as i16).collect(),
             Shape::from(dims.to_vec()),
         )
-    }
-
-    #[test]
-    fn contiguous_gathers_every_kind_of_view_like_burn_flex() {
-        // Small (one thread) and large (rows split across threads).
-        for dims in [[3, 4, 5], [2, 130, 131]] {
-            let t = counting(&dims);
-            let [a, b, c] = dims;
-            let views = [
-                t.permute(&[2, 0, 1]),
-                t.transpose(0, 2),
-                t.narrow(1, 1, b - 2),
-                t.narrow(2, 2, c - 3).permute(&[1, 2, 0]),
-                // Flipped along the middle axis and stepped by two along the last.
-                FlexTensor::new(
-                    Bytes::from_elems((0..a * b * c).map(|i| i as i16).collect()),
-                    Layout::new(
-                        Shape::from(vec![a, b, c.div_ceil(2)]),
-                        vec![(b * c) as isize, -(c as isize), 2],
-                        (b - 1) * c,
-                    ),
-                    DType::I16,
-                ),
-                t.narrow(1, 0, 0),
-            ];
-            for (i, view) in views.iter().enumerate() {
-                let expected = view.to_contiguous();
-                let n = view.layout().num_elements();
-                assert_eq!(
-                    contiguous::<i16>(view).as_ref(),
-                    &expected.storage::<i16>()[..n],
-                    "view {i} of {dims:?}"
-                );
-            }
-        }
-        let scalar = FlexTensor::new(
-            Bytes::from_elems(vec![5i16, 6, 7]),
-            Layout::new(Shape::from(Vec::<usize>::new()), vec![], 2),
-            DType::I16,
-        );
-        assert_eq!(contiguous::<i16>(&scalar).as_ref(), &[7]);
     }
 
     #[test]

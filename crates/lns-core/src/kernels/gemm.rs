@@ -395,11 +395,7 @@ impl Lanes<'_> {
             let (a_rows, a_stride) = if a.col_stride == 1 {
                 (&a.data[first * a.row_stride..], a.row_stride)
             } else {
-                packed = (first..first + rows)
-                    .flat_map(|i| {
-                        (0..a.cols).map(move |kk| a.data[i * a.row_stride + kk * a.col_stride])
-                    })
-                    .collect();
+                packed = pack_rows(a, first, rows);
                 (&packed[..], a.cols)
             };
             let zero = C::narrow(self.arith.format().zero());
@@ -452,6 +448,21 @@ impl Lanes<'_> {
         }
         rows.clamp(1, m.max(1))
     }
+}
+
+/// Rows `first .. first + rows` of a strided A, row-major. Read one column at a time
+/// (the run of memory where A is a transposed view, `row_stride = 1`), written to every
+/// row of the copy, which stays within [`A_PACK_BYTES`].
+fn pack_rows<C: CodeStorage>(a: MatRef<'_, C>, first: usize, rows: usize) -> Vec<C> {
+    let k = a.cols;
+    let mut packed = vec![C::default(); rows * k];
+    for kk in 0..k {
+        let column = &a.data[first * a.row_stride + kk * a.col_stride..];
+        for (r, row) in packed.chunks_exact_mut(k).enumerate() {
+            row[kk] = column[r * a.row_stride];
+        }
+    }
+    packed
 }
 
 /// One task's rows of the product, run at a given SIMD level.
