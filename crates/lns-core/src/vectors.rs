@@ -512,7 +512,7 @@ pub fn check(set: &VectorSet) -> Result<CheckReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::{BinaryOp, binary};
+    use crate::kernels::{BinaryOp, Exec, SimdLevel, binary};
 
     fn spec(format: Format, strategy: DeltaKind, op: VectorOp) -> VectorSpec {
         VectorSpec {
@@ -571,14 +571,32 @@ mod tests {
                 let back = round_trip(&set);
                 assert_eq!(back, set);
                 assert!(check(&back).unwrap().mismatches.is_empty());
-                // An independent path: the (SIMD, threaded) elementwise kernel.
+                // An independent path: the (SIMD, threaded) elementwise kernel, with
+                // the same event counts on every level.
                 let unit = set.header.arith().unwrap();
                 let a: Vec<i8> = set.vectors().map(|v| v[0] as i8).collect();
                 let b: Vec<i8> = set.vectors().map(|v| v[1] as i8).collect();
-                let mut out = vec![0i8; a.len()];
-                binary(&unit, bop, &a, &b, &mut out).unwrap();
                 let stored: Vec<i8> = set.vectors().map(|v| v[2] as i8).collect();
-                assert_eq!(out, stored, "{kind} {op}");
+                unit.take_counts();
+                let mut events = Vec::new();
+                for simd in SimdLevel::available() {
+                    let mut out = vec![0i8; a.len()];
+                    let exec = Exec {
+                        simd,
+                        parallel: true,
+                    };
+                    binary(&unit, bop, &a, &b, &mut out, exec).unwrap();
+                    let first_miss = out.iter().zip(&stored).position(|(o, s)| o != s);
+                    assert_eq!(
+                        first_miss, None,
+                        "{kind} {op} {simd:?}: first differing pair"
+                    );
+                    events.push(unit.take_counts());
+                }
+                assert!(
+                    events.windows(2).all(|w| w[0] == w[1]),
+                    "{kind} {op}: {events:?}"
+                );
             }
         }
     }

@@ -368,7 +368,7 @@ fn gemm_rejects_mismatched_shapes_with_a_clear_error() {
 }
 
 #[test]
-fn reductions_and_elementwise_ops_are_identical_on_one_and_two_threads() {
+fn reductions_and_elementwise_ops_are_identical_on_every_simd_level_and_thread_count() {
     let mut rng = SplitMix64(3);
     for unit in units() {
         let fmt = unit.format();
@@ -392,16 +392,29 @@ fn reductions_and_elementwise_ops_are_identical_on_one_and_two_threads() {
             BinaryOp::Div,
             BinaryOp::Max,
         ] {
-            let run = |threads| {
+            let run = |simd, threads| {
                 let mut out = vec![0i32; x.len()];
-                pool(threads).install(|| kernels::binary(&unit, op, &x, &y, &mut out).unwrap());
-                out
+                unit.take_counts();
+                let exec = Exec {
+                    simd,
+                    parallel: true,
+                };
+                pool(threads)
+                    .install(|| kernels::binary(&unit, op, &x, &y, &mut out, exec).unwrap());
+                (out, unit.take_counts())
             };
-            let two = run(2);
-            assert_eq!(run(1), two, "{fmt} {op:?}");
+            let reference = run(SimdLevel::Scalar, 1);
             if op == BinaryOp::Add {
-                for i in (0..x.len()).step_by(997) {
-                    assert_eq!(two[i], unit.add(x[i], y[i]));
+                for i in 0..x.len() {
+                    assert_eq!(reference.0[i], unit.add(x[i], y[i]));
+                }
+            }
+            for simd in SimdLevel::available() {
+                for threads in [1, 2] {
+                    assert!(
+                        run(simd, threads) == reference,
+                        "{fmt} {op:?} {simd:?} on {threads} threads"
+                    );
                 }
             }
         }
@@ -440,7 +453,15 @@ fn operation_counts_match_hand_counts() {
         Exec::default(),
     )
     .unwrap();
-    kernels::binary(&unit, BinaryOp::Add, &out.clone(), &out.clone(), &mut out).unwrap();
+    kernels::binary(
+        &unit,
+        BinaryOp::Add,
+        &out.clone(),
+        &out.clone(),
+        &mut out,
+        Exec::default(),
+    )
+    .unwrap();
     let mut sums = vec![0i16; m];
     kernels::reduce_axis(&unit, ReduceOp::Sum, &out, m, n, 1, &mut sums).unwrap();
     let mut maxes = vec![0i16; n];

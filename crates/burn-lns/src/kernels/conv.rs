@@ -180,9 +180,10 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
             // same operation as the broadcast `binary` add, without materializing the
             // broadcast bias or a second output).
             let bias_codes = b.codes();
+            let plane_exec = Exec { parallel: false, ..dev_exec };
             out.par_chunks_mut(positions.max(1)).enumerate().for_each(|(pi, plane)| {
                 let y = plane.to_vec();
-                binary_scalar(&arith, BinaryOp::Add, &y, bias_codes[pi % co], plane)
+                binary_scalar(&arith, BinaryOp::Add, &y, bias_codes[pi % co], plane, plane_exec)
                     .expect("lengths agree by construction");
             });
         }

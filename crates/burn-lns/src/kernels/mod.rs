@@ -124,13 +124,13 @@ pub(crate) fn binary(lhs: LnsTensor, rhs: LnsTensor, op: BinaryOp) -> LnsTensor 
         if rs.num_elements() == 1 && ls == out_shape {
             let a = contiguous::<C>(&lhs.codes);
             let s = contiguous::<C>(&rhs.codes)[0].widen();
-            lns_core::kernels::binary_scalar(&arith, op, &a, s, &mut out)
+            lns_core::kernels::binary_scalar(&arith, op, &a, s, &mut out, lhs.device.exec())
                 .expect("lengths agree by construction");
         } else {
             let a = expand_to(lhs.codes.clone(), &out_shape);
             let b = expand_to(rhs.codes, &out_shape);
             let (a, b) = (contiguous::<C>(&a), contiguous::<C>(&b));
-            lns_core::kernels::binary(&arith, op, &a, &b, &mut out)
+            lns_core::kernels::binary(&arith, op, &a, &b, &mut out, lhs.device.exec())
                 .expect("lengths agree by construction");
         }
         flex_from_vec(out, out_shape)
@@ -351,7 +351,7 @@ pub(crate) fn binary_scalar(t: &LnsTensor, op: BinaryOp, s: i32) -> LnsTensor {
     let flex = with_storage!(t.format().storage(), C => {
         let a = contiguous::<C>(&t.codes);
         let mut out = vec![C::default(); a.len()];
-        lns_core::kernels::binary_scalar(t.device.arith(), op, &a, s, &mut out)
+        lns_core::kernels::binary_scalar(t.device.arith(), op, &a, s, &mut out, t.device.exec())
             .expect("lengths agree by construction");
         flex_from_vec(out, shape)
     });

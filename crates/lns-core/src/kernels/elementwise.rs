@@ -1,8 +1,19 @@
 //! Elementwise kernels: each output depends on one element of each input, so any
 //! split across threads or lanes is bit-identical to the scalar loop.
+//!
+//! Sums and differences run on the GEMM's MAC lane where they can: `a ± b` is one
+//! step of [`mac`] with the accumulator holding `a` and the left operand ±1, and the
+//! product `±1·b` is exact (its log is `b`'s, no event), so the lane's selects — the
+//! branches of [`arith::add`] written for vectorization, checked bit for bit against
+//! the scalar reference by the GEMM's tests — give the same code and the same counts.
+//! This needs a table and an accumulator in the operand format (so that `mac` adds
+//! with the operands' Δ); other units, [`SimdLevel::Scalar`] and tails shorter than
+//! the lanes take the scalar loop.
 
 use rayon::prelude::*;
 
+use super::lanes::{LANES, LaneCounts, MacParams, interleave, mac};
+use super::{Exec, SimdLevel};
 use crate::arith;
 use crate::code::CodeStorage;
 use crate::delta::DeltaFn;
@@ -106,9 +117,10 @@ impl UnaryOp {
 fn run_chunks<C: CodeStorage>(
     arith: &Arith,
     out: &mut [C],
+    parallel: bool,
     body: impl Fn(usize, &mut [C], &mut Counts) + Sync,
 ) {
-    let counts = if out.len() > CHUNK {
+    let counts = if parallel && out.len() > CHUNK {
         out.par_chunks_mut(CHUNK)
             .enumerate()
             .map(|(i, dst)| {
@@ -128,7 +140,8 @@ fn run_chunks<C: CodeStorage>(
     arith.record(counts);
 }
 
-/// `out[i] = a[i] op b[i]`.
+/// `out[i] = a[i] op b[i]`, at `exec`'s SIMD level (sums and differences; see the
+/// module notes) and over rayon's threads where `exec.parallel`.
 ///
 /// # Errors
 /// [`LnsError::Shape`] if the three lengths differ.
@@ -138,6 +151,7 @@ pub fn binary<C: CodeStorage>(
     a: &[C],
     b: &[C],
     out: &mut [C],
+    exec: Exec,
 ) -> Result<()> {
     if a.len() != b.len() || a.len() != out.len() {
         return Err(LnsError::Shape(format!(
@@ -147,22 +161,37 @@ pub fn binary<C: CodeStorage>(
             out.len()
         )));
     }
-    apply_binary(arith, op, a, |i| b[i].widen(), out);
+    apply_binary(arith, op, a, |i| b[i].widen(), out, exec);
     Ok(())
 }
 
-/// `out[i] = a[i] op rhs(i)`, with Δ dispatched once (table or strategy).
+/// `out[i] = a[i] op rhs(i)`: on the MAC lane where it applies, else with Δ dispatched
+/// once (table or strategy).
 fn apply_binary<C: CodeStorage>(
     arith: &Arith,
     op: BinaryOp,
     a: &[C],
     rhs: impl Fn(usize) -> i32 + Sync,
     out: &mut [C],
+    exec: Exec,
 ) {
     arith.record_ops(op.ops(out.len()));
+    if let Some(lane) = LaneAdd::new(arith, op, exec.simd) {
+        let fmt = arith.format();
+        run_chunks(arith, out, exec.parallel, |s, dst, t| {
+            let whole = dst.len() / LANES * LANES;
+            let (body, tail) = dst.split_at_mut(whole);
+            lane.run(&a[s..s + whole], |i| rhs(s + i), body, t);
+            for (i, o) in tail.iter_mut().enumerate() {
+                let at = s + whole + i;
+                *o = C::narrow(op.apply(fmt, lane.table, a[at].widen(), rhs(at), t));
+            }
+        });
+        return;
+    }
     match arith.delta().table() {
-        Some(d) => apply_binary_with(arith, d, op, a, rhs, out),
-        None => apply_binary_with(arith, arith.delta(), op, a, rhs, out),
+        Some(d) => apply_binary_with(arith, d, op, a, rhs, out, exec.parallel),
+        None => apply_binary_with(arith, arith.delta(), op, a, rhs, out, exec.parallel),
     }
 }
 
@@ -173,16 +202,124 @@ fn apply_binary_with<C: CodeStorage>(
     a: &[C],
     rhs: impl Fn(usize) -> i32 + Sync,
     out: &mut [C],
+    parallel: bool,
 ) {
     let fmt = arith.format();
-    run_chunks(arith, out, |s, dst, t| {
+    run_chunks(arith, out, parallel, |s, dst, t| {
         for (i, o) in dst.iter_mut().enumerate() {
             *o = C::narrow(op.apply(fmt, delta, a[s + i].widen(), rhs(s + i), t));
         }
     });
 }
 
-/// `out[i] = a[i] op s` for one code `s`.
+/// Sums and differences on the MAC lane (module notes).
+struct LaneAdd<'a> {
+    p: MacParams,
+    /// Δ± interleaved for [`mac`] (scale 0).
+    tab: &'a [i32],
+    /// The materialized Δ, for the scalar tail.
+    table: &'a crate::delta::DeltaTable,
+    /// The code of the left operand: +1 for sums, −1 for differences.
+    left: i32,
+    level: SimdLevel,
+}
+
+impl<'a> LaneAdd<'a> {
+    /// The lane for `op` on `arith` at `level`, or `None` where the scalar loop runs.
+    fn new(arith: &'a Arith, op: BinaryOp, level: SimdLevel) -> Option<LaneAdd<'a>> {
+        let one = arith.format().one();
+        let left = match op {
+            BinaryOp::Add => one,
+            BinaryOp::Sub => one | 1,
+            _ => return None,
+        };
+        if level == SimdLevel::Scalar || arith.acc_format() != arith.format() {
+            return None;
+        }
+        assert!(
+            level.is_available(),
+            "{level:?} requested on a CPU without it"
+        );
+        Some(LaneAdd {
+            p: MacParams::new(arith)?,
+            tab: interleave(arith, 0)?,
+            table: arith.delta().table()?,
+            left,
+            level,
+        })
+    }
+
+    /// `out[i] = a[i] ± rhs(i)` for whole groups of [`LANES`].
+    fn run<C: CodeStorage>(
+        &self,
+        a: &[C],
+        rhs: impl Fn(usize) -> i32,
+        out: &mut [C],
+        t: &mut Counts,
+    ) {
+        match self.level {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU has the level (asserted in `new`).
+            SimdLevel::Avx512 => unsafe { self.run_avx512(a, rhs, out, t) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            SimdLevel::Avx2 => unsafe { self.run_avx2(a, rhs, out, t) },
+            _ => self.run_lanes(a, rhs, out, t),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx2")]
+    unsafe fn run_avx512<C: CodeStorage>(
+        &self,
+        a: &[C],
+        rhs: impl Fn(usize) -> i32,
+        out: &mut [C],
+        t: &mut Counts,
+    ) {
+        self.run_lanes(a, rhs, out, t)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_avx2<C: CodeStorage>(
+        &self,
+        a: &[C],
+        rhs: impl Fn(usize) -> i32,
+        out: &mut [C],
+        t: &mut Counts,
+    ) {
+        self.run_lanes(a, rhs, out, t)
+    }
+
+    #[inline(always)]
+    fn run_lanes<C: CodeStorage>(
+        &self,
+        a: &[C],
+        rhs: impl Fn(usize) -> i32,
+        out: &mut [C],
+        t: &mut Counts,
+    ) {
+        let mut counts = LaneCounts::<LANES>::default();
+        for (g, (dst, src)) in out
+            .chunks_exact_mut(LANES)
+            .zip(a.chunks_exact(LANES))
+            .enumerate()
+        {
+            let mut acc: [i32; LANES] = std::array::from_fn(|l| src[l].widen());
+            let b: [C; LANES] = std::array::from_fn(|l| C::narrow(rhs(g * LANES + l)));
+            // SAFETY: `tab` was interleaved with scale 0 for this unit, as `mac` needs.
+            unsafe { mac(&self.p, self.tab, &mut acc, self.left, &b, &mut counts) };
+            for (d, v) in dst.iter_mut().zip(acc) {
+                *d = C::narrow(v);
+            }
+        }
+        t.saturated += counts.saturated.iter().map(|&c| u64::from(c)).sum::<u64>();
+        t.flushed += counts.flushed.iter().map(|&c| u64::from(c)).sum::<u64>();
+    }
+}
+
+/// `out[i] = a[i] op s` for one code `s`, run as [`binary`].
 ///
 /// # Errors
 /// [`LnsError::Shape`] if the lengths differ.
@@ -192,6 +329,7 @@ pub fn binary_scalar<C: CodeStorage>(
     a: &[C],
     s: i32,
     out: &mut [C],
+    exec: Exec,
 ) -> Result<()> {
     if a.len() != out.len() {
         return Err(LnsError::Shape(format!(
@@ -200,7 +338,7 @@ pub fn binary_scalar<C: CodeStorage>(
             out.len()
         )));
     }
-    apply_binary(arith, op, a, |_| s, out);
+    apply_binary(arith, op, a, |_| s, out, exec);
     Ok(())
 }
 
@@ -218,7 +356,7 @@ pub fn unary<C: CodeStorage>(arith: &Arith, op: UnaryOp, a: &[C], out: &mut [C])
     }
     arith.record_ops(op.ops(out.len()));
     let fmt = arith.format();
-    run_chunks(arith, out, |st, dst, t| {
+    run_chunks(arith, out, true, |st, dst, t| {
         for (i, o) in dst.iter_mut().enumerate() {
             *o = C::narrow(op.apply(fmt, a[st + i].widen(), t));
         }
