@@ -103,6 +103,11 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                 .collect()
         };
         let (tz_src, ty_src, tx_src) = (taps(0, od, kd, d), taps(1, oh, kh, h), taps(2, ow, kw, wd));
+        // Per tap along the row axis, the outputs that read one run of consecutive input
+        // columns (stride 1, no dilation of the input: every padded-conv row), copied
+        // as a slice; `None` where the tap's columns are not such a run.
+        let row_runs: Vec<Option<RowRun>> =
+            tx_src.chunks(ow.max(1)).map(RowRun::of).collect();
         // Images per GEMM: outputs with few positions are batched side by side (image
         // `j` of a batch in columns `j·positions ..`), so that the GEMM's panels of 16
         // columns are full and its setup and packing of the weight are shared.
@@ -138,6 +143,11 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                                     }
                                     let src_row = &plane[(iz * h + iy) * wd..][..wd];
                                     let out_row = &mut dst_row[(z * oh + y) * ow..][..ow];
+                                    if let Some(run) = &row_runs[tx] {
+                                        out_row[run.outputs.clone()]
+                                            .copy_from_slice(&src_row[run.first_input..][..run.outputs.len()]);
+                                        continue;
+                                    }
                                     for (o, &ix) in out_row.iter_mut().zip(&tx_src[tx * ow..][..ow]) {
                                         if ix != usize::MAX {
                                             *o = src_row[ix];
@@ -192,6 +202,42 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
     x.with_codes(flex)
 }
 
+/// The outputs of one tap along a row that read consecutive input columns.
+#[derive(Debug, Clone, PartialEq)]
+struct RowRun {
+    /// Output columns that read an input (the others stay zero: padding).
+    outputs: std::ops::Range<usize>,
+    /// The input column of the first of them.
+    first_input: usize,
+}
+
+impl RowRun {
+    /// The run of a tap's input columns per output (`usize::MAX` outside the input), if
+    /// the inside outputs are one interval reading consecutive columns.
+    fn of(columns: &[usize]) -> Option<RowRun> {
+        let inside = |&c: &usize| c != usize::MAX;
+        let start = columns.iter().position(inside).unwrap_or(0);
+        let end = columns.iter().rposition(inside).map_or(start, |e| e + 1);
+        let first_input = columns.get(start).copied().filter(|&c| c != usize::MAX);
+        let consecutive = columns[start..end]
+            .iter()
+            .enumerate()
+            .all(|(i, &c)| first_input.is_some_and(|f| c == f + i));
+        match first_input {
+            Some(first_input) if consecutive => Some(RowRun {
+                outputs: start..end,
+                first_input,
+            }),
+            // A tap that reads nothing copies nothing.
+            None => Some(RowRun {
+                outputs: 0..0,
+                first_input: 0,
+            }),
+            Some(_) => None,
+        }
+    }
+}
+
 /// A transposed-convolution weight `[C_in, C_out/g, k…]` as the equivalent convolution
 /// weight `[C_out, C_in/g, k…]`, flipped along every spatial axis (an exact code move).
 pub(crate) fn transpose_weight(w: &LnsTensor, groups: usize) -> LnsTensor {
@@ -215,4 +261,34 @@ pub(crate) fn transpose_weight(w: &LnsTensor, groups: usize) -> LnsTensor {
 /// Reshapes codes (a view where possible, see [`LnsTensor::reshaped`]).
 pub(crate) fn reshape(t: &LnsTensor, dims: Vec<usize>) -> LnsTensor {
     t.reshaped(Shape::from(dims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowRun;
+
+    const OUT: usize = usize::MAX;
+
+    #[test]
+    fn row_runs_are_found_only_where_the_columns_are_consecutive() {
+        // Padding on both sides: the middle outputs read columns 0, 1, 2.
+        assert_eq!(
+            RowRun::of(&[OUT, 0, 1, 2, OUT]),
+            Some(RowRun {
+                outputs: 1..4,
+                first_input: 0
+            })
+        );
+        // A tap past the input: nothing to copy.
+        assert_eq!(
+            RowRun::of(&[OUT, OUT]),
+            Some(RowRun {
+                outputs: 0..0,
+                first_input: 0
+            })
+        );
+        // Stride 2, and a hole (input dilation): element by element.
+        assert_eq!(RowRun::of(&[0, 2, 4]), None);
+        assert_eq!(RowRun::of(&[0, OUT, 1]), None);
+    }
 }
