@@ -179,18 +179,15 @@ fn prefer_transposed<C: CodeStorage>(
     let min_code = 2 * arith.format().log_min();
     // (non-zero codes, codes) among the samples of the rows of `x` (A) or columns (B).
     let nonzero = |x: MatRef<'_, C>| -> (usize, usize) {
-        let (mut nz, mut total) = (0, 0);
         let rows = x.rows.min(SAMPLE_ROWS);
         let cols = x.cols.min(SAMPLE_COLS);
-        for r in 0..rows {
-            let i = r * x.rows / rows;
-            for c in 0..cols {
-                let j = c * x.cols / cols;
-                nz += usize::from(x.at(i, j) >= min_code);
-            }
-            total += cols;
-        }
-        (nz, total.max(1))
+        let sampled_cols: Vec<usize> = (0..cols).map(|c| c * x.cols / cols).collect();
+        let nz = (0..rows)
+            .map(|r| r * x.rows / rows)
+            .flat_map(|i| sampled_cols.iter().map(move |&j| (i, j)))
+            .filter(|&(i, j)| x.at(i, j) >= min_code)
+            .count();
+        (nz, (rows * cols).max(1))
     };
     let share = |(nz, total): (usize, usize)| nz as f64 / total as f64;
     let (m, n) = (a.rows as f64, b.cols as f64);
