@@ -392,33 +392,60 @@ fn reductions_and_elementwise_ops_are_identical_on_every_simd_level_and_thread_c
             BinaryOp::Div,
             BinaryOp::Max,
         ] {
-            let run = |simd, threads| {
-                let mut out = vec![0i32; x.len()];
-                unit.take_counts();
-                let exec = Exec {
-                    simd,
-                    parallel: true,
-                };
-                pool(threads)
-                    .install(|| kernels::binary(&unit, op, &x, &y, &mut out, exec).unwrap());
-                (out, unit.take_counts())
-            };
-            let reference = run(SimdLevel::Scalar, 1);
+            let reference = assert_binary_matches_scalar(&unit, op, &x, &y);
             if op == BinaryOp::Add {
                 for i in 0..x.len() {
-                    assert_eq!(reference.0[i], unit.add(x[i], y[i]));
+                    assert_eq!(reference[i], unit.add(x[i], y[i]));
                 }
             }
-            for simd in SimdLevel::available() {
-                for threads in [1, 2] {
-                    assert!(
-                        run(simd, threads) == reference,
-                        "{fmt} {op:?} {simd:?} on {threads} threads"
-                    );
-                }
+            // In the storage integer (the i16 engine runs on i8 and i16 codes), on
+            // operands close enough that most sums read the table.
+            let (xm, ym) = (
+                moderate_codes(fmt, 4099, &mut rng),
+                moderate_codes(fmt, 4099, &mut rng),
+            );
+            if fmt.bits() <= 8 {
+                let narrow = |v: &[i32]| v.iter().map(|&c| c as i8).collect::<Vec<_>>();
+                assert_binary_matches_scalar(&unit, op, &narrow(&x), &narrow(&y));
+                assert_binary_matches_scalar(&unit, op, &narrow(&xm), &narrow(&ym));
+            }
+            if fmt.bits() <= 16 {
+                let narrow = |v: &[i32]| v.iter().map(|&c| c as i16).collect::<Vec<_>>();
+                assert_binary_matches_scalar(&unit, op, &narrow(&x), &narrow(&y));
+                assert_binary_matches_scalar(&unit, op, &narrow(&xm), &narrow(&ym));
             }
         }
     }
+}
+
+/// Runs `binary` on every SIMD level this CPU has, on pools of 1 and 2 threads, and
+/// asserts codes and event counts equal to the scalar loop on one thread; returns them.
+fn assert_binary_matches_scalar<C>(unit: &Arith, op: BinaryOp, x: &[C], y: &[C]) -> Vec<C>
+where
+    C: CodeStorage + PartialEq + std::fmt::Debug + Send + Sync,
+{
+    let run = |simd, threads| {
+        let mut out = vec![C::default(); x.len()];
+        unit.take_counts();
+        let exec = Exec {
+            simd,
+            parallel: true,
+        };
+        pool(threads).install(|| kernels::binary(unit, op, x, y, &mut out, exec).unwrap());
+        (out, unit.take_counts())
+    };
+    let reference = run(SimdLevel::Scalar, 1);
+    for simd in SimdLevel::available() {
+        for threads in [1, 2] {
+            assert!(
+                run(simd, threads) == reference,
+                "{} {op:?} {simd:?} on {threads} threads, {} codes",
+                unit.format(),
+                std::any::type_name::<C>()
+            );
+        }
+    }
+    reference.0
 }
 
 #[test]

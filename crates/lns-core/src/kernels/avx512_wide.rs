@@ -189,6 +189,138 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
     }
 }
 
+/// Elementwise `out[i] = a[i] + left·b[i]` (`left` the code of +1 or −1) on the whole
+/// groups of [`WIDE_LANES`] codes of `out`: each group is one full [`step`] with the
+/// accumulators holding `a` (the sum `a ± b` as a MAC, see the elementwise kernels'
+/// module notes). `b` advances by `b_step` codes per group (0: one group repeated).
+/// Returns the events `(saturated, flushed)`, or `None` where the engine cannot run
+/// the unit (see [`pairs_for`]) or its accumulator is not its operand format.
+///
+/// # Safety
+/// The CPU supports AVX-512F and AVX-512BW.
+#[target_feature(enable = "avx512f,avx512bw")]
+pub(super) unsafe fn sum_groups<C: CodeStorage>(
+    arith: &Arith,
+    left: i32,
+    a: &[C],
+    b: &[C],
+    b_step: usize,
+    out: &mut [C],
+) -> Option<(u64, u64)> {
+    let p = MacParams::new(arith)?;
+    if arith.acc_format() != arith.format() || !p.code_domain {
+        return None;
+    }
+    let pairs = pairs_for::<C>(arith, &p)?;
+    let tab = table(arith, &p, pairs)?;
+    let groups = out.len() / WIDE_LANES;
+    assert!(
+        groups == 0
+            || (a.len() >= groups * WIDE_LANES && b.len() >= (groups - 1) * b_step + WIDE_LANES),
+        "sum_groups: operands shorter than the output"
+    );
+    // SAFETY: the CPU (caller's contract); `tab` built for `pairs`; the lengths are
+    // asserted above.
+    let run = |job: SumJob<'_, C>| unsafe {
+        match pairs {
+            0 => sum_job::<C, 0>(&p, &tab, job),
+            1 => sum_job::<C, 1>(&p, &tab, job),
+            2 => sum_job::<C, 2>(&p, &tab, job),
+            4 => sum_job::<C, 4>(&p, &tab, job),
+            8 => sum_job::<C, 8>(&p, &tab, job),
+            _ => sum_job::<C, 16>(&p, &tab, job),
+        }
+    };
+    Some(run(SumJob {
+        left,
+        a,
+        b,
+        b_step,
+        out: &mut out[..groups * WIDE_LANES],
+    }))
+}
+
+/// The operands of [`sum_groups`].
+struct SumJob<'a, C> {
+    left: i32,
+    a: &'a [C],
+    b: &'a [C],
+    b_step: usize,
+    out: &'a mut [C],
+}
+
+/// # Safety
+/// As [`sum_groups`]; `tab` built by [`table`] with `PAIRS`; the operands hold every
+/// group of `job.out`.
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn sum_job<C: CodeStorage, const PAIRS: usize>(
+    p: &MacParams,
+    tab: &[i32],
+    job: SumJob<'_, C>,
+) -> (u64, u64) {
+    let c = consts::<PAIRS>(p, tab);
+    let mut totals = LaneCounts::<WIDE_LANES>::default();
+    let mut row = Row {
+        acc: c.zero_code,
+        flushed: _mm512_setzero_si512(),
+        saturated: _mm512_setzero_si512(),
+    };
+    for (g, dst) in job.out.chunks_exact_mut(WIDE_LANES).enumerate() {
+        // SAFETY: group `g` of `a` and of `b` is readable (the caller's contract).
+        unsafe {
+            row.acc = load_codes(job.a.as_ptr().add(g * WIDE_LANES));
+            let b = prepare(p, &c, job.b.as_ptr().add(g * job.b_step));
+            step::<PAIRS>(p, &c, &mut row, job.left, &b);
+            store_codes(row.acc, dst.as_mut_ptr());
+        }
+        // At most two events per lane and group: widen before the i16 counters could wrap.
+        if (g + 1) % CHUNK == 0 {
+            add_counts(&mut totals.flushed, row.flushed);
+            add_counts(&mut totals.saturated, row.saturated);
+            row.flushed = _mm512_setzero_si512();
+            row.saturated = _mm512_setzero_si512();
+        }
+    }
+    add_counts(&mut totals.flushed, row.flushed);
+    add_counts(&mut totals.saturated, row.saturated);
+    let sum = |lanes: [u32; WIDE_LANES]| lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
+    (sum(totals.saturated), sum(totals.flushed))
+}
+
+/// 32 codes stored as `C` (i8 or i16), widened to i16.
+///
+/// # Safety
+/// `src` points at 32 readable codes.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn load_codes<C: CodeStorage>(src: *const C) -> __m512i {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm512_cvtepi8_epi16(_mm256_loadu_si256(src.cast()))
+        } else {
+            _mm512_loadu_si512(src.cast())
+        }
+    }
+}
+
+/// Stores 32 i16 codes as `C` (i8 or i16; the codes fit it).
+///
+/// # Safety
+/// `dst` points at 32 writable codes.
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn store_codes<C: CodeStorage>(codes: __m512i, dst: *mut C) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm256_storeu_si256(dst.cast(), _mm512_cvtepi16_epi8(codes));
+        } else {
+            _mm512_storeu_si512(dst.cast(), codes);
+        }
+    }
+}
+
 /// The clean path of one task: how its step indexes the table, and how it has fared.
 struct CleanPath {
     /// The bucket table holds every log difference of two codes `>> step_drop`
@@ -507,13 +639,7 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
 #[inline]
 unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRow {
     // SAFETY: the caller's contract.
-    let b = unsafe {
-        if TypeId::of::<C>() == TypeId::of::<i8>() {
-            _mm512_cvtepi8_epi16(_mm256_loadu_si256(b.cast()))
-        } else {
-            _mm512_loadu_si512(b.cast())
-        }
-    };
+    let b = unsafe { load_codes(b) };
     // `((b & !1) << shift) | (b & 1)`: B's log in the accumulator's fraction, its sign.
     let part = _mm512_ternarylogic_epi32::<0xF8>(
         _mm512_sll_epi16(_mm512_andnot_si512(c.one, b), c.shift),

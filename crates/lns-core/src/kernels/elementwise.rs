@@ -8,7 +8,9 @@
 //! the scalar reference by the GEMM's tests — give the same code and the same counts.
 //! This needs a table and an accumulator in the operand format (so that `mac` adds
 //! with the operands' Δ); other units, [`SimdLevel::Scalar`] and tails shorter than
-//! the lanes take the scalar loop.
+//! the lanes take the scalar loop. At [`SimdLevel::Avx512`], codes of at most 16 bits
+//! take the GEMM's i16 engine instead, 32 at a time (one full step of
+//! `avx512_wide` per group, Δ from permutes or gathers as in the GEMM).
 
 use rayon::prelude::*;
 
@@ -161,17 +163,36 @@ pub fn binary<C: CodeStorage>(
             out.len()
         )));
     }
-    apply_binary(arith, op, a, |i| b[i].widen(), out, exec);
+    apply_binary(arith, op, a, Rhs::Codes(b), out, exec);
     Ok(())
 }
 
-/// `out[i] = a[i] op rhs(i)`: on the MAC lane where it applies, else with Δ dispatched
+/// The right operand of an elementwise operation.
+#[derive(Clone, Copy)]
+enum Rhs<'a, C> {
+    /// One code per element.
+    Codes(&'a [C]),
+    /// One code for every element.
+    Scalar(i32),
+}
+
+impl<C: CodeStorage> Rhs<'_, C> {
+    #[inline(always)]
+    fn at(&self, i: usize) -> i32 {
+        match self {
+            Rhs::Codes(b) => b[i].widen(),
+            Rhs::Scalar(s) => *s,
+        }
+    }
+}
+
+/// `out[i] = a[i] op rhs[i]`: on the MAC lane where it applies, else with Δ dispatched
 /// once (table or strategy).
 fn apply_binary<C: CodeStorage>(
     arith: &Arith,
     op: BinaryOp,
     a: &[C],
-    rhs: impl Fn(usize) -> i32 + Sync,
+    rhs: Rhs<'_, C>,
     out: &mut [C],
     exec: Exec,
 ) {
@@ -179,19 +200,37 @@ fn apply_binary<C: CodeStorage>(
     if let Some(lane) = LaneAdd::new(arith, op, exec.simd) {
         let fmt = arith.format();
         run_chunks(arith, out, exec.parallel, |s, dst, t| {
-            let whole = dst.len() / LANES * LANES;
-            let (body, tail) = dst.split_at_mut(whole);
-            lane.run(&a[s..s + whole], |i| rhs(s + i), body, t);
-            for (i, o) in tail.iter_mut().enumerate() {
-                let at = s + whole + i;
-                *o = C::narrow(op.apply(fmt, lane.table, a[at].widen(), rhs(at), t));
+            let a = &a[s..s + dst.len()];
+            let rhs = match rhs {
+                Rhs::Codes(b) => Rhs::Codes(&b[s..s + dst.len()]),
+                scalar => scalar,
+            };
+            let wide = lane.run_wide(arith, a, rhs, dst, t);
+            let whole = wide + (dst.len() - wide) / LANES * LANES;
+            lane.run(
+                &a[wide..whole],
+                |i| rhs.at(wide + i),
+                &mut dst[wide..whole],
+                t,
+            );
+            for (i, o) in dst.iter_mut().enumerate().skip(whole) {
+                *o = C::narrow(op.apply(fmt, lane.table, a[i].widen(), rhs.at(i), t));
             }
         });
         return;
     }
-    match arith.delta().table() {
-        Some(d) => apply_binary_with(arith, d, op, a, rhs, out, exec.parallel),
-        None => apply_binary_with(arith, arith.delta(), op, a, rhs, out, exec.parallel),
+    match (arith.delta().table(), rhs) {
+        (Some(d), Rhs::Codes(b)) => {
+            apply_binary_with(arith, d, op, a, |i| b[i].widen(), out, exec.parallel)
+        }
+        (Some(d), Rhs::Scalar(s)) => apply_binary_with(arith, d, op, a, |_| s, out, exec.parallel),
+        (None, Rhs::Codes(b)) => {
+            let delta = arith.delta();
+            apply_binary_with(arith, delta, op, a, |i| b[i].widen(), out, exec.parallel)
+        }
+        (None, Rhs::Scalar(s)) => {
+            apply_binary_with(arith, arith.delta(), op, a, |_| s, out, exec.parallel)
+        }
     }
 }
 
@@ -247,6 +286,55 @@ impl<'a> LaneAdd<'a> {
             left,
             level,
         })
+    }
+
+    /// `out[i] = a[i] ± rhs[i]` for the whole groups of 32 codes of `out` on the i16
+    /// engine of the GEMM (AVX-512, codes of at most 16 bits; see
+    /// `avx512_wide::sum_groups`); returns how many leading elements it wrote (0 where
+    /// the engine does not apply).
+    #[cfg(target_arch = "x86_64")]
+    fn run_wide<C: CodeStorage>(
+        &self,
+        arith: &Arith,
+        a: &[C],
+        rhs: Rhs<'_, C>,
+        out: &mut [C],
+        t: &mut Counts,
+    ) -> usize {
+        use super::avx512_wide::{WIDE_LANES, sum_groups};
+        if self.level != SimdLevel::Avx512 {
+            return 0;
+        }
+        let broadcast: [C; WIDE_LANES];
+        let (b, b_step) = match rhs {
+            Rhs::Codes(b) => (b, WIDE_LANES),
+            Rhs::Scalar(s) => {
+                broadcast = [C::narrow(s); WIDE_LANES];
+                (&broadcast[..], 0)
+            }
+        };
+        // SAFETY: the CPU has AVX-512F/BW (asserted in `new`).
+        match unsafe { sum_groups(arith, self.left, a, b, b_step, out) } {
+            Some((saturated, flushed)) => {
+                t.saturated += saturated;
+                t.flushed += flushed;
+                out.len() / WIDE_LANES * WIDE_LANES
+            }
+            None => 0,
+        }
+    }
+
+    /// Elsewhere the i16 engine does not exist: nothing written.
+    #[cfg(not(target_arch = "x86_64"))]
+    fn run_wide<C: CodeStorage>(
+        &self,
+        _: &Arith,
+        _: &[C],
+        _: Rhs<'_, C>,
+        _: &mut [C],
+        _: &mut Counts,
+    ) -> usize {
+        0
     }
 
     /// `out[i] = a[i] ± rhs(i)` for whole groups of [`LANES`].
@@ -338,7 +426,7 @@ pub fn binary_scalar<C: CodeStorage>(
             out.len()
         )));
     }
-    apply_binary(arith, op, a, |_| s, out, exec);
+    apply_binary(arith, op, a, Rhs::Scalar(s), out, exec);
     Ok(())
 }
 
