@@ -5,6 +5,8 @@
 //! - `conv2d` of a VGG-11 layer: batch 32, 128 → 256 channels, 8×8, 3×3, padding 1
 //!   (2.4 GMAC per call): throughput in multiply-accumulates; also with the coarse
 //!   `lut-small` Δ.
+//! - `add` of two activations of that layer's output shape ([32, 256, 8, 8]):
+//!   throughput in elements; also with `lut-small`.
 //! - `lenet5_train_step`: one forward + backward + SGD update of LeNet-5
 //!   (`lns_zoo::models`) on a batch of 32 28×28×1 images: throughput in images; also
 //!   on `lns12-pwl` (12:6, fitted PWL Δ).
@@ -103,6 +105,31 @@ fn bench_conv(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_add_on<B: Backend>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    device: &B::Device,
+) {
+    let shape = [32, 256, 8, 8];
+    let x = tensor::<B, 4>(shape, 7, 1.0, device);
+    let y = tensor::<B, 4>(shape, 8, 1.0, device);
+    c.throughput(Throughput::Elements(shape.iter().product::<usize>() as u64));
+    c.bench_function(BenchmarkId::new(name, "32x256x8x8"), |bch| {
+        bch.iter(|| sink(x.clone() + y.clone()))
+    });
+}
+
+fn bench_add(c: &mut Criterion) {
+    let mut g = c.benchmark_group("backend_add");
+    g.sample_size(20).measurement_time(Duration::from_secs(3));
+    bench_add_on::<Lns>(&mut g, "lns16", &LnsDevice::lns16());
+    let lut_small: LnsDevice = "lns16:lut-small".parse().expect("a valid device string");
+    bench_add_on::<Lns>(&mut g, "lns16-lut-small", &lut_small);
+    bench_add_on::<NdArray>(&mut g, "ndarray-f32", &Default::default());
+    bench_add_on::<Flex>(&mut g, "flex-f32", &Default::default());
+    g.finish();
+}
+
 const BATCH: usize = 32;
 
 fn bench_train_on<B: AutodiffBackend>(
@@ -140,5 +167,5 @@ fn bench_train(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_matmul, bench_conv, bench_train);
+criterion_group!(benches, bench_matmul, bench_conv, bench_add, bench_train);
 criterion_main!(benches);
