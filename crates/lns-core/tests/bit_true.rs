@@ -263,15 +263,14 @@ fn gemm_with_a_zero_rich_right_operand_is_bit_identical() {
 }
 
 /// Every operand layout (row-major or transposed view, which the lane kernels read in
-/// place or copy per task), either operand zero-rich (which flips the product to
-/// Cᵀ = Bᵀ·Aᵀ), a long k whose strided A is copied a few rows at a time, on every SIMD
-/// level, in sequence and on 1 and 2 threads.
+/// place, B through its packed panels), either operand zero-rich (which flips the
+/// product to Cᵀ = Bᵀ·Aᵀ), a long k, on every SIMD level, in sequence and on 1 and 2
+/// threads.
 #[test]
 fn gemm_is_bit_identical_for_every_operand_layout() {
     let mut rng = SplitMix64(17);
     let mut shapes = vec![(1, 3, 1), (6, 21, 35), (19, 33, 16), (37, 9, 2)];
-    // 20:12 codes are stored as i32: 4·k bytes per row of A, over the per-task budget
-    // for a copy of a strided A's rows, so that even a sequential product splits.
+    // A long k on 20:12 codes, stored as i32 (a strided A spans 9 × 70 000 codes).
     shapes.push((9, 70_000, 17));
     for unit in units() {
         let fmt = unit.format();

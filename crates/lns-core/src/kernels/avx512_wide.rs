@@ -405,7 +405,8 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 ) {
     let (k, p) = (job.k, job.p);
     let c = consts::<PAIRS>(p, job.tab);
-    let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
+    let a_rows: [&[C]; R] = job.a_rows(i0);
+    let a_step = job.a_col_stride();
     let panel = &job.panel[..k * WIDE_LANES];
     let start = Row {
         acc: c.zero_code,
@@ -420,8 +421,8 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
             // (asserted).
             let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES)) };
             unroll!(R, r => {
-                // SAFETY: `kk < k`, the length of every row of A.
-                let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
+                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
+                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
                 unsafe { step::<PAIRS>(p, &c, &mut rows[r], a, &b) };
             });
@@ -457,7 +458,8 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
 ) -> bool {
     let (k, p) = (job.k, job.p);
     let c = consts::<PAIRS>(p, job.tab);
-    let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
+    let a_rows: [&[C]; R] = job.a_rows(i0);
+    let a_step = job.a_col_stride();
     let panel = &job.panel[..k * WIDE_LANES];
     let mut acc = [c.zero_code; R];
     let mut flushed = [_mm512_setzero_si512(); R];
@@ -472,8 +474,8 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
             // (asserted by `rows`).
             let b = unsafe { prepare(p, &c, panel.as_ptr().add(kk * WIDE_LANES)) };
             unroll!(R, r => {
-                // SAFETY: `kk < k`, the length of every row of A.
-                let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
+                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
+                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
                 unsafe { clean_step::<PAIRS, COVERED>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
             });

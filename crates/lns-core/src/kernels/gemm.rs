@@ -2,6 +2,7 @@
 //! `i` of A and column `j` of B.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use rayon::prelude::*;
 
@@ -86,8 +87,6 @@ pub(super) const TILE_ROWS: usize = 4;
 const MIN_TASK_ROWS: usize = 16;
 /// Parallel tasks per rayon thread, for load balance.
 const TASKS_PER_THREAD: usize = 4;
-/// Most bytes of A one task copies when A's rows are not contiguous along k.
-const A_PACK_BYTES: usize = 1 << 20;
 
 /// `out := A·B` with `out` row-major `A.rows × B.cols`, each entry the canonical dot
 /// product over `k = 0..A.cols`. Saturations and flushes are added to `arith`'s counts.
@@ -162,7 +161,7 @@ pub fn gemm<C: CodeStorage>(
 /// Rows sampled per operand to estimate its share of zero codes.
 const SAMPLE_ROWS: usize = 32;
 /// Codes sampled per sampled row.
-const SAMPLE_COLS: usize = 256;
+const SAMPLE_COLS: usize = 64;
 
 /// Whether the lane kernels should compute Cᵀ = Bᵀ·Aᵀ instead of A·B. Their cost is
 /// one step per (broadcast code, panel of `lanes` columns), a step whose broadcast code
@@ -374,8 +373,8 @@ struct Lanes<'a> {
 impl Lanes<'_> {
     /// `dst := A·B`, rows of A split into tasks. Each task packs one panel of B (`LANES`
     /// columns, in the codes' own width) at a time and runs all its rows over it, so the
-    /// only buffers are a panel per task and, where A's rows are strided, a copy of the
-    /// task's rows.
+    /// only buffer is a panel per task, borrowed from its thread ([`with_panel`]); A is
+    /// read in place.
     fn run<C: CodeStorage>(
         &self,
         a: MatRef<'_, C>,
@@ -388,31 +387,27 @@ impl Lanes<'_> {
         let task = |t: usize| -> Counts {
             let first = t * task_rows;
             let rows = task_rows.min(m - first);
-            let packed: Vec<C>;
-            let (a_rows, a_stride) = if a.col_stride == 1 {
-                (&a.data[first * a.row_stride..], a.row_stride)
-            } else {
-                packed = pack_rows(a, first, rows);
-                (&packed[..], a.cols)
-            };
             let zero = C::narrow(self.arith.format().zero());
-            let mut job = TileJob {
-                p: self.p,
-                tab: self.tab,
-                arith: self.arith,
-                a: a_rows,
-                a_stride,
-                first,
-                rows,
-                k: a.cols,
-                b,
-                panel: vec![zero; a.cols * self.engine.lanes()],
-                zero,
-                dst,
-                counts: Counts::default(),
-            };
-            run_engine(self.engine, &mut job);
-            job.counts
+            with_panel(a.cols * self.engine.lanes(), |panel| {
+                let mut job = TileJob {
+                    p: self.p,
+                    tab: self.tab,
+                    arith: self.arith,
+                    a: &a.data[first * a.row_stride..],
+                    a_row_stride: a.row_stride,
+                    a_col_stride: a.col_stride,
+                    first,
+                    rows,
+                    k: a.cols,
+                    b,
+                    panel,
+                    zero,
+                    dst,
+                    counts: Counts::default(),
+                };
+                run_engine(self.engine, &mut job);
+                job.counts
+            })
         };
         let tasks = m.div_ceil(task_rows);
         if parallel {
@@ -430,36 +425,36 @@ impl Lanes<'_> {
         }
     }
 
-    /// Output rows per task: a few tasks per thread when parallel, all rows otherwise;
-    /// bounded so that a strided A's copy stays within [`A_PACK_BYTES`].
+    /// Output rows per task: a few tasks per thread when parallel, all rows otherwise.
     fn task_rows<C>(&self, a: MatRef<'_, C>, parallel: bool) -> usize {
         let m = a.rows;
-        let mut rows = if parallel {
+        let rows = if parallel {
             (m / (TASKS_PER_THREAD * rayon::current_num_threads())).max(MIN_TASK_ROWS)
         } else {
             m
         };
-        if a.col_stride != 1 {
-            let row_bytes = (a.cols * std::mem::size_of::<C>()).max(1);
-            rows = rows.min((A_PACK_BYTES / row_bytes).max(TILE_ROWS));
-        }
         rows.clamp(1, m.max(1))
     }
 }
 
-/// Rows `first .. first + rows` of a strided A, row-major. Read one column at a time
-/// (the run of memory where A is a transposed view, `row_stride = 1`), written to every
-/// row of the copy, which stays within [`A_PACK_BYTES`].
-fn pack_rows<C: CodeStorage>(a: MatRef<'_, C>, first: usize, rows: usize) -> Vec<C> {
-    let k = a.cols;
-    let mut packed = vec![C::default(); rows * k];
-    for kk in 0..k {
-        let column = &a.data[first * a.row_stride + kk * a.col_stride..];
-        for (r, row) in packed.chunks_exact_mut(k).enumerate() {
-            row[kk] = column[r * a.row_stride];
-        }
+thread_local! {
+    /// This thread's B panel buffer, kept between tasks and calls so that a task does
+    /// not allocate and fill `k × lanes` codes (every `pack` rewrites what it reads).
+    static PANEL_WORDS: Cell<Vec<u32>> = const { Cell::new(Vec::new()) };
+}
+
+/// Runs `f` on a panel of `len` codes borrowed from this thread's buffer (grown when
+/// needed; a call nested inside `f` on the same thread gets a buffer of its own).
+fn with_panel<C: CodeStorage, R>(len: usize, f: impl FnOnce(&mut [C]) -> R) -> R {
+    let mut words = PANEL_WORDS.take();
+    let needed = (len * std::mem::size_of::<C>()).div_ceil(4);
+    if words.len() < needed {
+        words.resize(needed, 0);
     }
-    packed
+    let panel: &mut [C] = bytemuck::cast_slice_mut(&mut words[..needed]);
+    let result = f(&mut panel[..len]);
+    PANEL_WORDS.set(words);
+    result
 }
 
 /// One task's rows of the product, run at a given SIMD level.
@@ -467,9 +462,12 @@ pub(super) struct TileJob<'a, C> {
     pub(super) p: &'a MacParams,
     pub(super) tab: &'a [i32],
     arith: &'a Arith,
-    /// The task's rows of A, each contiguous along k, `a_stride` apart.
-    pub(super) a: &'a [C],
-    pub(super) a_stride: usize,
+    /// A from the task's first row on: code `(i, kk)` of the task at
+    /// `i·a_row_stride + kk·a_col_stride` (read in place, whatever the layout: each
+    /// step reads one code per row).
+    a: &'a [C],
+    a_row_stride: usize,
+    a_col_stride: usize,
     /// Index of the task's first output row, and its number of rows.
     first: usize,
     pub(super) rows: usize,
@@ -477,13 +475,28 @@ pub(super) struct TileJob<'a, C> {
     pub(super) b: MatRef<'a, C>,
     /// `k × W` codes of B for an engine of `W` lanes: `panel[kk·W + l] = B[kk, j0 + l]`,
     /// zero-padded.
-    pub(super) panel: Vec<C>,
+    pub(super) panel: &'a mut [C],
     zero: C,
     dst: OutPtr<C>,
     counts: Counts,
 }
 
 impl<C: CodeStorage> TileJob<'_, C> {
+    /// Rows `i0 .. i0 + R` of the task's A, each starting at its code 0: code `kk` of
+    /// row `r` is `rows[r][kk · a_col_stride]` ([`TileJob::a_col_stride`]).
+    pub(super) fn a_rows<const R: usize>(&self, i0: usize) -> [&[C]; R] {
+        let span = match self.k {
+            0 => 0,
+            k => (k - 1) * self.a_col_stride + 1,
+        };
+        std::array::from_fn(|r| &self.a[(i0 + r) * self.a_row_stride..][..span])
+    }
+
+    /// The distance between codes `kk` and `kk + 1` of a row of A.
+    pub(super) fn a_col_stride(&self) -> usize {
+        self.a_col_stride
+    }
+
     /// Packs columns `j0 .. j0 + width` of B into the panel.
     pub(super) fn pack<const W: usize>(&mut self, j0: usize, width: usize) {
         let b = self.b;
@@ -610,19 +623,21 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     width: usize,
 ) {
     let (k, p) = (job.k, job.p);
-    let a_rows: [&[C]; R] = std::array::from_fn(|r| &job.a[(i0 + r) * job.a_stride..][..k]);
+    let a_rows: [&[C]; R] = job.a_rows(i0);
+    let a_step = job.a_col_stride();
     let (acc0, counts0) = E::start(p);
     let mut acc = [acc0; R];
     let mut counters = [counts0; R];
     let panel = &job.panel[..k * LANES];
     for kk in 0..k {
-        // SAFETY: `kk < k`, so the panel row `kk` and `a_rows[r][kk]` are in bounds.
+        // SAFETY: `kk < k`, so the panel row `kk` and `a_rows[r][kk·a_step]` are in
+        // bounds.
         let bk: &[C; LANES] = unsafe { &*panel.as_ptr().add(kk * LANES).cast() };
         // SAFETY: the caller runs `E` only on CPUs that support it.
         let bv = unsafe { E::load(p, bk) };
         unroll!(R, r => {
             // SAFETY: as above for `kk`.
-            let a = unsafe { *a_rows[r].get_unchecked(kk) }.widen();
+            let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
             // SAFETY: `tab` was built by `Engine::table` for `E` and the same unit as
             // `p`; the caller runs `E` only on CPUs that support it.
             unsafe { E::step(p, job.tab, &mut acc[r], a, bk, &bv, &mut counters[r]) };
