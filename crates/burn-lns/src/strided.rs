@@ -140,16 +140,7 @@ mod tests {
     use burn_std::{Bytes, Shape};
 
     use super::*;
-    use crate::tensor::flex_from_vec;
-
-    /// A tensor of `0, 1, 2, …` as i16 codes.
-    fn counting(dims: &[usize]) -> FlexTensor {
-        let n: usize = dims.iter().product();
-        flex_from_vec(
-            (0..n).map(|i| i as i16).collect(),
-            Shape::from(dims.to_vec()),
-        )
-    }
+    use crate::tensor::counting;
 
     #[test]
     fn axes_that_walk_memory_as_one_are_merged() {

@@ -340,18 +340,19 @@ pub(crate) fn decode_data(tensor: &LnsTensor, dtype: FloatDType) -> TensorData {
     }
 }
 
+/// A tensor of `0, 1, 2, …` as i16 codes, for layout tests.
+#[cfg(test)]
+pub(crate) fn counting(dims: &[usize]) -> FlexTensor {
+    let n: usize = dims.iter().product();
+    flex_from_vec(
+        (0..n).map(|i| i as i16).collect(),
+        Shape::from(dims.to_vec()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A tensor of `0, 1, 2, …` as i16 codes.
-    fn counting(dims: &[usize]) -> FlexTensor {
-        let n: usize = dims.iter().product();
-        flex_from_vec(
-            (0..n).map(|i| i as i16).collect(),
-            Shape::from(dims.to_vec()),
-        )
-    }
 
     #[test]
     fn reshaped_views_keep_their_values_and_copy_only_where_the_layout_needs_it() {
