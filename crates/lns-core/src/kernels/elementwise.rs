@@ -147,6 +147,9 @@ fn run_chunks<C: CodeStorage>(
 ///
 /// # Errors
 /// [`LnsError::Shape`] if the three lengths differ.
+///
+/// # Panics
+/// If `exec.simd` is a level this CPU does not have.
 pub fn binary<C: CodeStorage>(
     arith: &Arith,
     op: BinaryOp,
@@ -411,6 +414,9 @@ impl<'a> LaneAdd<'a> {
 ///
 /// # Errors
 /// [`LnsError::Shape`] if the lengths differ.
+///
+/// # Panics
+/// If `exec.simd` is a level this CPU does not have.
 pub fn binary_scalar<C: CodeStorage>(
     arith: &Arith,
     op: BinaryOp,
