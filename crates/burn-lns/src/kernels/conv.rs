@@ -216,25 +216,20 @@ impl RowRun {
     /// the inside outputs are one interval reading consecutive columns.
     fn of(columns: &[usize]) -> Option<RowRun> {
         let inside = |&c: &usize| c != usize::MAX;
-        let start = columns.iter().position(inside).unwrap_or(0);
-        let end = columns.iter().rposition(inside).map_or(start, |e| e + 1);
-        let first_input = columns.get(start).copied().filter(|&c| c != usize::MAX);
-        let consecutive = columns[start..end]
-            .iter()
-            .enumerate()
-            .all(|(i, &c)| first_input.is_some_and(|f| c == f + i));
-        match first_input {
-            Some(first_input) if consecutive => Some(RowRun {
-                outputs: start..end,
-                first_input,
-            }),
+        let Some(start) = columns.iter().position(inside) else {
             // A tap that reads nothing copies nothing.
-            None => Some(RowRun {
+            return Some(RowRun {
                 outputs: 0..0,
                 first_input: 0,
-            }),
-            Some(_) => None,
-        }
+            });
+        };
+        let end = columns.iter().rposition(inside).map_or(start, |e| e + 1);
+        let first_input = columns[start];
+        let consecutive = (start..end).all(|o| columns[o] == first_input + (o - start));
+        consecutive.then_some(RowRun {
+            outputs: start..end,
+            first_input,
+        })
     }
 }
 

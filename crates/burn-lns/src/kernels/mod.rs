@@ -169,15 +169,20 @@ pub(crate) fn zip(
     lhs.with_codes(flex)
 }
 
-/// The value order of codes as an I32 burn-flex tensor (`lns_core::arith::order_key`,
-/// which fits an i32 for every format up to 32 bits). Both zero codes map to 0.
-pub(crate) fn keys(t: &LnsTensor) -> FlexTensor {
-    let fmt = t.format();
-    // Keys exist to be compared: counted as one comparison per element.
+/// Counts one comparison per element of `t`.
+pub(crate) fn count_compares(t: &LnsTensor) {
     t.device.arith().record_ops(OpCounts {
         compare: t.shape().num_elements() as u64,
         ..OpCounts::default()
     });
+}
+
+/// The value order of codes as an I32 burn-flex tensor (`lns_core::arith::order_key`,
+/// which fits an i32 for every format up to 32 bits). Both zero codes map to 0.
+pub(crate) fn keys(t: &LnsTensor) -> FlexTensor {
+    let fmt = t.format();
+    // Keys exist to be compared.
+    count_compares(t);
     let keys: Vec<i32> = t
         .codes()
         .into_iter()

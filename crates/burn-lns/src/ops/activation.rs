@@ -15,27 +15,17 @@
 //! the gradient was off by the approximation error (about 1e-3 absolute, 1 % at
 //! x ≈ −1.9); burn-flex differentiates the erf form, as here.
 
-use burn_backend::TensorMetadata;
 use burn_backend::ops::{ActivationOps, FloatTensorOps};
 use burn_backend::tensor::FloatTensor;
-use lns_core::OpCounts;
 
 use crate::backend::Lns;
-use crate::kernels::{self, key_of};
-use crate::tensor::LnsTensor;
-
-/// Counts one comparison with zero per element of `t` (the sign test of a ReLU).
-fn count_sign_tests(t: &LnsTensor) {
-    t.device().arith().record_ops(OpCounts {
-        compare: t.shape().num_elements() as u64,
-        ..OpCounts::default()
-    });
-}
+use crate::kernels::{self, count_compares, key_of};
 
 impl ActivationOps<Lns> for Lns {
     /// `x` where `x > 0`, else zero.
     fn relu(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        count_sign_tests(&tensor);
+        // The sign test: one comparison with zero per element.
+        count_compares(&tensor);
         let fmt = tensor.format();
         kernels::map(
             &tensor,
@@ -45,7 +35,7 @@ impl ActivationOps<Lns> for Lns {
 
     /// `grad` where `output > 0`, else zero.
     fn relu_backward(output: FloatTensor<Lns>, grad: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        count_sign_tests(&output);
+        count_compares(&output);
         let fmt = grad.format();
         kernels::zip(grad, output, |g, o, _| {
             if key_of(fmt, o) > 0 { g } else { fmt.zero() }
@@ -86,8 +76,12 @@ mod tests {
     use burn_backend::ops::FloatTensorOps;
     use burn_std::{BoolDType, FloatDType, Shape};
 
+    use burn_backend::TensorMetadata;
+    use lns_core::OpCounts;
+
     use super::*;
     use crate::device::LnsDevice;
+    use crate::tensor::LnsTensor;
 
     /// Burn's default `relu`: `mask_fill(x, x ≤ 0, 0)`.
     fn default_relu(x: LnsTensor) -> LnsTensor {

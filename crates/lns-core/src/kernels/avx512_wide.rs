@@ -189,58 +189,75 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
     }
 }
 
-/// Elementwise `out[i] = a[i] + left·b[i]` (`left` the code of +1 or −1) on the whole
-/// groups of [`WIDE_LANES`] codes of `out`: each group is one full [`step`] with the
-/// accumulators holding `a` (the sum `a ± b` as a MAC, see the elementwise kernels'
-/// module notes). `b` advances by `b_step` codes per group (0: one group repeated).
-/// Returns the events `(saturated, flushed)`, or `None` where the engine cannot run
-/// the unit (see [`pairs_for`]) or its accumulator is not its operand format.
-///
-/// # Safety
-/// The CPU supports AVX-512F and AVX-512BW.
-#[target_feature(enable = "avx512f,avx512bw")]
-pub(super) unsafe fn sum_groups<C: CodeStorage>(
-    arith: &Arith,
-    left: i32,
-    a: &[C],
-    b: &[C],
-    b_step: usize,
-    out: &mut [C],
-) -> Option<(u64, u64)> {
-    let p = MacParams::new(arith)?;
-    if arith.acc_format() != arith.format() || !p.code_domain {
-        return None;
-    }
-    let pairs = pairs_for::<C>(arith, &p)?;
-    let tab = table(arith, &p, pairs)?;
-    let groups = out.len() / WIDE_LANES;
-    assert!(
-        groups == 0
-            || (a.len() >= groups * WIDE_LANES && b.len() >= (groups - 1) * b_step + WIDE_LANES),
-        "sum_groups: operands shorter than the output"
-    );
-    // SAFETY: the CPU (caller's contract); `tab` built for `pairs`; the lengths are
-    // asserted above.
-    let run = |job: SumJob<'_, C>| unsafe {
-        match pairs {
-            0 => sum_job::<C, 0>(&p, &tab, job),
-            1 => sum_job::<C, 1>(&p, &tab, job),
-            2 => sum_job::<C, 2>(&p, &tab, job),
-            4 => sum_job::<C, 4>(&p, &tab, job),
-            8 => sum_job::<C, 8>(&p, &tab, job),
-            _ => sum_job::<C, 16>(&p, &tab, job),
-        }
-    };
-    Some(run(SumJob {
-        left,
-        a,
-        b,
-        b_step,
-        out: &mut out[..groups * WIDE_LANES],
-    }))
+/// The engine set up for elementwise sums of one unit's codes stored as `C`
+/// ([`WideSums::run`]): `a ± b` is one full [`step`] with the accumulators holding `a`
+/// (see the elementwise kernels' module notes).
+pub(super) struct WideSums<'a> {
+    pairs: usize,
+    tab: Cow<'a, [i32]>,
 }
 
-/// The operands of [`sum_groups`].
+impl<'a> WideSums<'a> {
+    /// The setup for `arith`, whose accumulator must be its operand format, with its
+    /// constants `p`; `None` where the engine cannot run it (see [`pairs_for`]).
+    pub(super) fn new<C: CodeStorage>(arith: &'a Arith, p: &MacParams) -> Option<WideSums<'a>> {
+        if !p.code_domain {
+            return None;
+        }
+        let pairs = pairs_for::<C>(arith, p)?;
+        Some(WideSums {
+            pairs,
+            tab: table(arith, p, pairs)?,
+        })
+    }
+
+    /// `out[i] = a[i] + left·b[i]` (`left` the code of +1 or −1) on the whole groups of
+    /// [`WIDE_LANES`] codes of `out`; `b` advances by `b_step` codes per group (0: one
+    /// group repeated). Returns the events `(saturated, flushed)`.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F and AVX-512BW; `p` and `C` are those given to `new`.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) unsafe fn run<C: CodeStorage>(
+        &self,
+        p: &MacParams,
+        left: i32,
+        a: &[C],
+        b: &[C],
+        b_step: usize,
+        out: &mut [C],
+    ) -> (u64, u64) {
+        let groups = out.len() / WIDE_LANES;
+        assert!(
+            groups == 0
+                || (a.len() >= groups * WIDE_LANES
+                    && b.len() >= (groups - 1) * b_step + WIDE_LANES),
+            "elementwise sums: operands shorter than the output"
+        );
+        let job = SumJob {
+            left,
+            a,
+            b,
+            b_step,
+            out: &mut out[..groups * WIDE_LANES],
+        };
+        let tab = &self.tab;
+        // SAFETY: the CPU (caller's contract); `tab` built for `pairs`; the lengths are
+        // asserted above.
+        unsafe {
+            match self.pairs {
+                0 => sum_job::<C, 0>(p, tab, job),
+                1 => sum_job::<C, 1>(p, tab, job),
+                2 => sum_job::<C, 2>(p, tab, job),
+                4 => sum_job::<C, 4>(p, tab, job),
+                8 => sum_job::<C, 8>(p, tab, job),
+                _ => sum_job::<C, 16>(p, tab, job),
+            }
+        }
+    }
+}
+
+/// The operands of [`WideSums::run`].
 struct SumJob<'a, C> {
     left: i32,
     a: &'a [C],
@@ -250,7 +267,7 @@ struct SumJob<'a, C> {
 }
 
 /// # Safety
-/// As [`sum_groups`]; `tab` built by [`table`] with `PAIRS`; the operands hold every
+/// As [`WideSums::run`]; `tab` built by [`table`] with `PAIRS`; the operands hold every
 /// group of `job.out`.
 #[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn sum_job<C: CodeStorage, const PAIRS: usize>(

@@ -200,7 +200,7 @@ fn apply_binary<C: CodeStorage>(
     exec: Exec,
 ) {
     arith.record_ops(op.ops(out.len()));
-    if let Some(lane) = LaneAdd::new(arith, op, exec.simd) {
+    if let Some(lane) = LaneAdd::new::<C>(arith, op, exec.simd) {
         let fmt = arith.format();
         run_chunks(arith, out, exec.parallel, |s, dst, t| {
             let a = &a[s..s + dst.len()];
@@ -208,7 +208,7 @@ fn apply_binary<C: CodeStorage>(
                 Rhs::Codes(b) => Rhs::Codes(&b[s..s + dst.len()]),
                 scalar => scalar,
             };
-            let wide = lane.run_wide(arith, a, rhs, dst, t);
+            let wide = lane.run_wide(a, rhs, dst, t);
             let whole = wide + (dst.len() - wide) / LANES * LANES;
             lane.run(
                 &a[wide..whole],
@@ -264,11 +264,19 @@ struct LaneAdd<'a> {
     /// The code of the left operand: +1 for sums, −1 for differences.
     left: i32,
     level: SimdLevel,
+    /// The i16 engine for the codes `new` was made for, at [`SimdLevel::Avx512`].
+    #[cfg(target_arch = "x86_64")]
+    wide: Option<super::avx512_wide::WideSums<'a>>,
 }
 
 impl<'a> LaneAdd<'a> {
-    /// The lane for `op` on `arith` at `level`, or `None` where the scalar loop runs.
-    fn new(arith: &'a Arith, op: BinaryOp, level: SimdLevel) -> Option<LaneAdd<'a>> {
+    /// The lane for `op` on `arith` at `level` for codes stored as `C` (the type that
+    /// [`LaneAdd::run_wide`] must then be given), or `None` where the scalar loop runs.
+    fn new<C: CodeStorage>(
+        arith: &'a Arith,
+        op: BinaryOp,
+        level: SimdLevel,
+    ) -> Option<LaneAdd<'a>> {
         let one = arith.format().one();
         let left = match op {
             BinaryOp::Add => one,
@@ -282,8 +290,13 @@ impl<'a> LaneAdd<'a> {
             level.is_available(),
             "{level:?} requested on a CPU without it"
         );
+        let p = MacParams::new(arith)?;
         Some(LaneAdd {
-            p: MacParams::new(arith)?,
+            #[cfg(target_arch = "x86_64")]
+            wide: (level == SimdLevel::Avx512)
+                .then(|| super::avx512_wide::WideSums::new::<C>(arith, &p))
+                .flatten(),
+            p,
             tab: interleave(arith, 0)?,
             table: arith.delta().table()?,
             left,
@@ -293,21 +306,20 @@ impl<'a> LaneAdd<'a> {
 
     /// `out[i] = a[i] ± rhs[i]` for the whole groups of 32 codes of `out` on the i16
     /// engine of the GEMM (AVX-512, codes of at most 16 bits; see
-    /// `avx512_wide::sum_groups`); returns how many leading elements it wrote (0 where
+    /// `avx512_wide::WideSums`); returns how many leading elements it wrote (0 where
     /// the engine does not apply).
     #[cfg(target_arch = "x86_64")]
     fn run_wide<C: CodeStorage>(
         &self,
-        arith: &Arith,
         a: &[C],
         rhs: Rhs<'_, C>,
         out: &mut [C],
         t: &mut Counts,
     ) -> usize {
-        use super::avx512_wide::{WIDE_LANES, sum_groups};
-        if self.level != SimdLevel::Avx512 {
+        use super::avx512_wide::WIDE_LANES;
+        let Some(wide) = &self.wide else {
             return 0;
-        }
+        };
         let broadcast: [C; WIDE_LANES];
         let (b, b_step) = match rhs {
             Rhs::Codes(b) => (b, WIDE_LANES),
@@ -316,22 +328,18 @@ impl<'a> LaneAdd<'a> {
                 (&broadcast[..], 0)
             }
         };
-        // SAFETY: the CPU has AVX-512F/BW (asserted in `new`).
-        match unsafe { sum_groups(arith, self.left, a, b, b_step, out) } {
-            Some((saturated, flushed)) => {
-                t.saturated += saturated;
-                t.flushed += flushed;
-                out.len() / WIDE_LANES * WIDE_LANES
-            }
-            None => 0,
-        }
+        // SAFETY: the CPU has AVX-512F/BW (asserted in `new`, which made `wide` for
+        // `C` and `p`).
+        let (saturated, flushed) = unsafe { wide.run(&self.p, self.left, a, b, b_step, out) };
+        t.saturated += saturated;
+        t.flushed += flushed;
+        out.len() / WIDE_LANES * WIDE_LANES
     }
 
     /// Elsewhere the i16 engine does not exist: nothing written.
     #[cfg(not(target_arch = "x86_64"))]
     fn run_wide<C: CodeStorage>(
         &self,
-        _: &Arith,
         _: &[C],
         _: Rhs<'_, C>,
         _: &mut [C],
