@@ -71,11 +71,21 @@ pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<
 /// The table the engine reads with `pairs` from [`pairs_for`]: for `pairs > 0` the
 /// doubled, interleaved bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`,
 /// `64·pairs` i16 packed two per i32 word), for 0 the doubled full table
-/// ([`crate::delta::DeltaTable::interleaved`]). `None` where `arith` has no table.
+/// ([`crate::delta::DeltaTable::interleaved`]) as i16 entries packed the same way (half
+/// the bytes of the i32 table, 47 KB for 16:10). `None` where `arith` has no table.
 pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
     let t = arith.acc_delta().table()?;
     if pairs == 0 {
-        return Some(Cow::Borrowed(t.interleaved(1)));
+        // i16 entries `2·d + opposite`, two per word, plus a padding entry so that a
+        // 4-byte read at the last entry stays inside.
+        let mut entries: Vec<i16> = t.interleaved(1).iter().map(|&e| e as i16).collect();
+        entries.extend([0, 0]);
+        return Some(Cow::Owned(
+            entries
+                .chunks_exact(2)
+                .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
+                .collect(),
+        ));
     }
     assert!(
         p.last_step < PAIR_BUCKETS * pairs as u32,
@@ -120,8 +130,8 @@ struct Consts {
     drop: __m128i,
     /// Left shift from operand to accumulator fractional bits.
     shift: __m128i,
-    /// The table: buckets, 32 i16 entries per 64 bytes (`PAIRS > 0`), or the full table
-    /// of i32 entries whose highest index is `last`.
+    /// The table: 32 i16 entries per 64 bytes, buckets (`PAIRS > 0`) or the full table
+    /// whose highest difference is `last`.
     tab: *const i32,
     last: __m512i,
     /// `last_step << step_drop`: differences at or beyond it fall in the last bucket.
@@ -630,7 +640,7 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         );
     } else {
         assert!(
-            tab.len() == 2 * (p.last as usize + 1),
+            tab.len() == p.last as usize + 2,
             "the full table holds both corrections of every difference"
         );
     }
@@ -789,7 +799,8 @@ unsafe fn permuted<const PAIRS: usize>(c: &Consts, idx: __m512i, keep: __mmask32
 }
 
 /// The full table's entries at `idx` (zero-extended) on the lanes of `inside`, 0 on the
-/// others, read 16 at a time with i32 indices.
+/// others, read 16 at a time with i32 indices: each lane reads the 4 bytes at its i16
+/// entry and keeps the low half.
 ///
 /// # Safety
 /// `c.tab` holds more than every index of `inside`'s lanes.
@@ -798,7 +809,7 @@ unsafe fn permuted<const PAIRS: usize>(c: &Consts, idx: __m512i, keep: __mmask32
 unsafe fn gathered(c: &Consts, idx: __m512i, inside: __mmask32) -> __m512i {
     // SAFETY: the caller's contract.
     let half = |h: __m256i, m: __mmask16| unsafe {
-        let g = _mm512_mask_i32gather_epi32::<4>(
+        let g = _mm512_mask_i32gather_epi32::<2>(
             _mm512_setzero_si512(),
             m,
             _mm512_cvtepu16_epi32(h),
