@@ -367,23 +367,85 @@ fn gemm_rejects_mismatched_shapes_with_a_clear_error() {
 }
 
 #[test]
-fn reductions_and_elementwise_ops_are_identical_on_every_simd_level_and_thread_count() {
+fn reductions_equal_the_scalar_fold_on_every_simd_level_thread_count_and_storage() {
+    let mut rng = SplitMix64(7);
+    // (outer, len, inner): a middle axis; the last axis (sums as rows · ones) in one
+    // task and in several; a wide slab split into column tasks; a narrow inner.
+    let shapes = [
+        (37, 129, 65),
+        (3, 200, 1),
+        (300, 70, 1),
+        (1, 40, 1000),
+        (5, 7, 3),
+    ];
+    for unit in units() {
+        let fmt = unit.format();
+        for (outer, len, inner) in shapes {
+            let n = outer * len * inner;
+            for x in [
+                random_codes(fmt, n, &mut rng),
+                moderate_codes(fmt, n, &mut rng),
+            ] {
+                for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
+                    let shape = (outer, len, inner);
+                    assert_reduce_matches_scalar(&unit, op, &x, shape);
+                    if fmt.bits() <= 8 {
+                        let narrow: Vec<i8> = x.iter().map(|&c| c as i8).collect();
+                        assert_reduce_matches_scalar(&unit, op, &narrow, shape);
+                    }
+                    if fmt.bits() <= 16 {
+                        let narrow: Vec<i16> = x.iter().map(|&c| c as i16).collect();
+                        assert_reduce_matches_scalar(&unit, op, &narrow, shape);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `reduce_axis` on every SIMD level this CPU has, on pools of 1 and 2 threads, and
+/// asserts codes and event counts equal to the scalar fold on one thread.
+fn assert_reduce_matches_scalar<C>(
+    unit: &Arith,
+    op: ReduceOp,
+    x: &[C],
+    (outer, len, inner): (usize, usize, usize),
+) where
+    C: CodeStorage + PartialEq + std::fmt::Debug + Send + Sync,
+{
+    let run = |exec: Exec, threads| {
+        let mut out = vec![C::default(); outer * inner];
+        unit.take_counts();
+        pool(threads).install(|| {
+            kernels::reduce_axis(unit, op, x, outer, len, inner, &mut out, exec).unwrap()
+        });
+        (out, unit.take_counts())
+    };
+    let reference = run(Exec::REFERENCE, 1);
+    for simd in SimdLevel::available() {
+        for threads in [1, 2] {
+            let exec = Exec {
+                simd,
+                parallel: true,
+            };
+            assert!(
+                run(exec, threads) == reference,
+                "{} {op:?} over [{outer}, {len}, {inner}] {simd:?} on {threads} threads, {} codes",
+                unit.format(),
+                std::any::type_name::<C>()
+            );
+        }
+    }
+}
+
+#[test]
+fn elementwise_ops_are_identical_on_every_simd_level_and_thread_count() {
     let mut rng = SplitMix64(3);
     for unit in units() {
         let fmt = unit.format();
         let (outer, len, inner) = (37, 129, 65);
         let x: Vec<i32> = random_codes(fmt, outer * len * inner, &mut rng);
         let y: Vec<i32> = random_codes(fmt, x.len(), &mut rng);
-        for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
-            let run = |threads| {
-                let mut out = vec![0i32; outer * inner];
-                pool(threads).install(|| {
-                    kernels::reduce_axis(&unit, op, &x, outer, len, inner, &mut out).unwrap()
-                });
-                out
-            };
-            assert_eq!(run(1), run(2), "{fmt} {op:?}");
-        }
         for op in [
             BinaryOp::Add,
             BinaryOp::Sub,
@@ -455,7 +517,17 @@ fn sum_reduction_follows_index_order_in_the_accumulator() {
     let mut rng = SplitMix64(5);
     let x = random_codes(unit.format(), 300, &mut rng);
     let mut out = vec![0i32; 1];
-    kernels::reduce_axis(&unit, ReduceOp::Sum, &x, 1, 300, 1, &mut out).unwrap();
+    kernels::reduce_axis(
+        &unit,
+        ReduceOp::Sum,
+        &x,
+        1,
+        300,
+        1,
+        &mut out,
+        Exec::default(),
+    )
+    .unwrap();
     let ones = vec![unit.format().one(); 300];
     assert_eq!(
         out[0],
@@ -489,9 +561,29 @@ fn operation_counts_match_hand_counts() {
     )
     .unwrap();
     let mut sums = vec![0i16; m];
-    kernels::reduce_axis(&unit, ReduceOp::Sum, &out, m, n, 1, &mut sums).unwrap();
+    kernels::reduce_axis(
+        &unit,
+        ReduceOp::Sum,
+        &out,
+        m,
+        n,
+        1,
+        &mut sums,
+        Exec::default(),
+    )
+    .unwrap();
     let mut maxes = vec![0i16; n];
-    kernels::reduce_axis(&unit, ReduceOp::Max, &out, 1, m, n, &mut maxes).unwrap();
+    kernels::reduce_axis(
+        &unit,
+        ReduceOp::Max,
+        &out,
+        1,
+        m,
+        n,
+        &mut maxes,
+        Exec::default(),
+    )
+    .unwrap();
     unit.mul(unit.encode(2.0), unit.encode(3.0));
     let c = unit.take_op_counts();
     // 3·5·7 MACs; 21 adds + 3 rows × 6 adds; 7 columns × 2 compares; one mul; two encodes.

@@ -232,7 +232,16 @@ pub(crate) fn reduce_dim(t: &LnsTensor, dim: usize, op: ReduceOp) -> LnsTensor {
     let flex = with_storage!(t.format().storage(), C => {
         let x = contiguous::<C>(&t.codes);
         let mut out = vec![C::default(); outer * inner];
-        lns_core::kernels::reduce_axis(t.device.arith(), op, &x, outer, len, inner, &mut out)
+        lns_core::kernels::reduce_axis(
+            t.device.arith(),
+            op,
+            &x,
+            outer,
+            len,
+            inner,
+            &mut out,
+            t.device.exec(),
+        )
             .unwrap_or_else(|e| panic!("{op:?} along dim {dim} of {shape:?}: {e}"));
         flex_from_vec(out, Shape::from(out_dims))
     });

@@ -129,10 +129,24 @@ pub fn gemm<C: CodeStorage>(
         out.fill(C::narrow(arith.format().zero()));
         return Ok(());
     }
+    let counts = products(arith, a, b, out, exec);
+    arith.record(counts);
+    Ok(())
+}
+
+/// The body of [`gemm`] for checked, non-empty operands with `A.cols > 0`: fills `out`
+/// and returns the events, recording neither them nor the operation counts.
+pub(super) fn products<C: CodeStorage>(
+    arith: &Arith,
+    a: MatRef<'_, C>,
+    b: MatRef<'_, C>,
+    out: &mut [C],
+    exec: Exec,
+) -> Counts {
     let params = MacParams::new(arith).filter(|_| exec.simd != SimdLevel::Scalar);
     let engine = params.map(|p| Engine::for_level::<C>(exec.simd, arith, &p));
     let table = params.zip(engine).and_then(|(p, e)| e.table(arith, &p));
-    let counts = match (params, engine, table) {
+    match (params, engine, table) {
         (Some(p), Some(engine), Some(tab)) => {
             let n = b.cols;
             let lanes = Lanes {
@@ -153,9 +167,7 @@ pub fn gemm<C: CodeStorage>(
             }
         }
         _ => gemm_reference(arith, a, b, out, exec.parallel),
-    };
-    arith.record(counts);
-    Ok(())
+    }
 }
 
 /// Rows sampled per operand to estimate its share of zero codes.

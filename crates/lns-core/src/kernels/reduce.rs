@@ -1,8 +1,17 @@
 //! Reductions along one axis of a `[outer, len, inner]` layout, each output folding
 //! its `len` elements in index order (the canonical order).
+//!
+//! **Sums on the MAC lanes.** The sum of `x[o, 0..len, i]` in the accumulator format
+//! is the canonical dot product of a row of ones with that column: `1·v` is `v` moved
+//! to the accumulator's fraction, exactly as the fold's recode moves it, so the GEMM's
+//! lane kernels give the fold's codes and events while running 16 or 32 outputs per
+//! instruction.
 
 use rayon::prelude::*;
 
+use super::gemm::{MatRef, products};
+use super::lanes::MacParams;
+use super::{Exec, SimdLevel};
 use crate::arith;
 use crate::code::CodeStorage;
 use crate::convert::recode;
@@ -26,10 +35,16 @@ pub enum ReduceOp {
 
 /// `out[o, i] = fold_k x[o, k, i]` over `k = 0..len` in order; `x` is `[outer, len,
 /// inner]` row-major and `out` is `[outer, inner]`. An empty axis gives the identity
-/// (0 for sums, 1 for products); max/min of an empty axis is an error.
+/// (0 for sums, 1 for products); max/min of an empty axis is an error. Sums run on
+/// `exec`'s SIMD level (module notes), the other folds as scalar loops; every level and
+/// thread count gives the same codes and events.
 ///
 /// # Errors
 /// [`LnsError::Shape`] for wrong lengths or max/min over an empty axis.
+///
+/// # Panics
+/// If `exec` names a SIMD level this CPU lacks.
+#[allow(clippy::too_many_arguments)]
 pub fn reduce_axis<C: CodeStorage>(
     arith: &Arith,
     op: ReduceOp,
@@ -38,6 +53,7 @@ pub fn reduce_axis<C: CodeStorage>(
     len: usize,
     inner: usize,
     out: &mut [C],
+    exec: Exec,
 ) -> Result<()> {
     if x.len() != outer * len * inner || out.len() != outer * inner {
         return Err(LnsError::Shape(format!(
@@ -67,14 +83,100 @@ pub fn reduce_axis<C: CodeStorage>(
             ..OpCounts::default()
         },
     });
-    let counts = match arith.acc_delta().table() {
-        Some(d) => fold(arith, d, op, x, len, inner, out),
-        None => fold(arith, arith.acc_delta(), op, x, len, inner, out),
+    let on_lanes = op == ReduceOp::Sum
+        && len > 1
+        && exec.simd != SimdLevel::Scalar
+        && MacParams::new(arith).is_some();
+    let counts = if on_lanes {
+        sum_on_lanes(arith, x, len, inner, out, exec)
+    } else {
+        match arith.acc_delta().table() {
+            Some(d) => fold(arith, d, op, x, len, inner, out, exec.parallel),
+            None => fold(
+                arith,
+                arith.acc_delta(),
+                op,
+                x,
+                len,
+                inner,
+                out,
+                exec.parallel,
+            ),
+        }
     };
     arith.record(counts);
     Ok(())
 }
 
+/// Codes of `x` per parallel task of [`sum_on_lanes`], at least.
+const TASK_CODES: usize = 1 << 14;
+
+/// [`ReduceOp::Sum`] as products with a row of ones (module notes), in tasks of about
+/// [`TASK_CODES`] input codes run one thread each.
+fn sum_on_lanes<C: CodeStorage>(
+    arith: &Arith,
+    x: &[C],
+    len: usize,
+    inner: usize,
+    out: &mut [C],
+    exec: Exec,
+) -> Counts {
+    let ones = vec![C::narrow(arith.format().one()); len];
+    let serial = Exec {
+        parallel: false,
+        ..exec
+    };
+    // (first code of the task's input in `x`, its output): a run of rows of `x · ones`
+    // where the axis is the last one, else a run of columns of one slab `ones · x[o]`.
+    let mut tasks: Vec<(usize, &mut [C])> = Vec::new();
+    if inner == 1 {
+        let rows = (TASK_CODES / len).max(1);
+        tasks.extend(
+            out.chunks_mut(rows)
+                .enumerate()
+                .map(|(t, dst)| (t * rows * len, dst)),
+        );
+    } else {
+        let cols = (TASK_CODES / len).max(1).next_multiple_of(32);
+        for (o, slab_out) in out.chunks_mut(inner).enumerate() {
+            tasks.extend(
+                slab_out
+                    .chunks_mut(cols)
+                    .enumerate()
+                    .map(|(c, dst)| (o * len * inner + c * cols, dst)),
+            );
+        }
+    }
+    let task = |(start, dst): (usize, &mut [C])| -> Counts {
+        let n = dst.len();
+        if inner == 1 {
+            let a = MatRef::row_major(&x[start..start + n * len], n, len);
+            products(arith, a, MatRef::row_major(&ones, len, 1), dst, serial)
+        } else {
+            let b = MatRef {
+                data: &x[start..],
+                rows: len,
+                cols: n,
+                row_stride: inner,
+                col_stride: 1,
+            };
+            products(arith, MatRef::row_major(&ones, 1, len), b, dst, serial)
+        }
+    };
+    let sum = |mut a: Counts, b: Counts| {
+        a += b;
+        a
+    };
+    if exec.parallel && tasks.len() > 1 {
+        tasks.into_par_iter().map(task).reduce(Counts::default, sum)
+    } else {
+        tasks.into_iter().map(task).fold(Counts::default(), sum)
+    }
+}
+
+/// The scalar fold of every output, split over rayon's threads when `parallel` and
+/// the input is large.
+#[allow(clippy::too_many_arguments)]
 fn fold<C: CodeStorage>(
     arith: &Arith,
     delta: &impl DeltaFn,
@@ -83,6 +185,7 @@ fn fold<C: CodeStorage>(
     len: usize,
     inner: usize,
     out: &mut [C],
+    parallel: bool,
 ) -> Counts {
     let (f, af) = (arith.format(), arith.acc_format());
     let block = |(o, dst): (usize, &mut [C])| -> Counts {
@@ -127,7 +230,7 @@ fn fold<C: CodeStorage>(
         a += b;
         a
     };
-    if out.len() * len > 1 << 14 {
+    if parallel && out.len() * len > TASK_CODES {
         out.par_chunks_mut(inner)
             .enumerate()
             .map(block)
