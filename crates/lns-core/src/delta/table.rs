@@ -21,6 +21,8 @@ pub struct DeltaTable {
     rise: i32,
     /// [`DeltaTable::interleaved`] for scales 0 and 1, built on first use.
     interleaved: [OnceLock<Vec<i32>>; 2],
+    /// [`DeltaTable::interleaved_halves`], built on first use.
+    halves: OnceLock<Option<Vec<i32>>>,
 }
 
 impl DeltaTable {
@@ -52,6 +54,7 @@ impl DeltaTable {
             largest: largest.unwrap_or(0),
             rise,
             interleaved: Default::default(),
+            halves: OnceLock::new(),
         })
     }
 
@@ -83,6 +86,27 @@ impl DeltaTable {
                 .flat_map(|(&p, &m)| [p << scale, m << scale])
                 .collect()
         })
+    }
+
+    /// [`DeltaTable::interleaved`] at scale 1 with i16 entries, two per i32 word (entry
+    /// `2·d + opposite` in the low (`opposite = 0`) or high half of word `d`), and a
+    /// final zero word, so that a 4-byte read at any entry stays inside: half the bytes,
+    /// for kernels that gather 16-bit entries. `None` where a doubled entry does not
+    /// fit i16. Built once.
+    pub fn interleaved_halves(&self) -> Option<&[i32]> {
+        self.halves
+            .get_or_init(|| {
+                let doubled = self.interleaved(1);
+                let fits = doubled.iter().all(|&e| i16::try_from(e).is_ok());
+                fits.then(|| {
+                    doubled
+                        .chunks_exact(2)
+                        .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
+                        .chain([0])
+                        .collect()
+                })
+            })
+            .as_deref()
     }
 
     /// The largest `k` for which both columns are step functions of `d >> k`: constant
@@ -172,6 +196,22 @@ mod tests {
             assert_eq!(t.plus(d), t.plus(first), "Δ+({d})");
             assert_eq!(t.minus(d), t.minus(first.max(1)), "Δ−({d})");
         }
+    }
+
+    #[test]
+    fn halves_hold_every_doubled_entry_at_its_index_and_end_in_a_zero_word() {
+        let t = table(Format::LNS16, DeltaKind::Lut);
+        let doubled = t.interleaved(1);
+        let words = t.interleaved_halves().expect("16:10 doubles fit i16");
+        assert_eq!(words.len(), doubled.len() / 2 + 1);
+        assert_eq!(words[words.len() - 1], 0);
+        for (i, &entry) in doubled.iter().enumerate() {
+            let half = (words[i / 2] >> (16 * (i % 2))) as i16;
+            assert_eq!(i32::from(half), entry, "entry {i}");
+        }
+        // Δ+(0) = 2^14 doubles to 2^15, past i16.
+        let wide = table(Format::new(24, 14).unwrap(), DeltaKind::Lut);
+        assert!(wide.interleaved_halves().is_none());
     }
 
     #[test]

@@ -71,21 +71,12 @@ pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<
 /// The table the engine reads with `pairs` from [`pairs_for`]: for `pairs > 0` the
 /// doubled, interleaved bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`,
 /// `64·pairs` i16 packed two per i32 word), for 0 the doubled full table
-/// ([`crate::delta::DeltaTable::interleaved`]) as i16 entries packed the same way (half
-/// the bytes of the i32 table, 47 KB for 16:10). `None` where `arith` has no table.
+/// as i16 entries packed the same way ([`crate::delta::DeltaTable::interleaved_halves`],
+/// 47 KB for 16:10). `None` where `arith` has no table.
 pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
     let t = arith.acc_delta().table()?;
     if pairs == 0 {
-        // i16 entries `2·d + opposite`, two per word, plus a padding entry so that a
-        // 4-byte read at the last entry stays inside.
-        let mut entries: Vec<i16> = t.interleaved(1).iter().map(|&e| e as i16).collect();
-        entries.extend([0, 0]);
-        return Some(Cow::Owned(
-            entries
-                .chunks_exact(2)
-                .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
-                .collect(),
-        ));
+        return t.interleaved_halves().map(Cow::Borrowed);
     }
     assert!(
         p.last_step < PAIR_BUCKETS * pairs as u32,
