@@ -7,6 +7,9 @@
 //!   `lut-small` Δ.
 //! - `add` of two activations of that layer's output shape ([32, 256, 8, 8]):
 //!   throughput in elements; also with `lut-small`.
+//! - `sum` of that shape along the batch axis (`sum_dim(0)`, as a bias gradient) and
+//!   along the last axis (`sum_dim(3)`): throughput in elements summed; also with
+//!   `lut-small`.
 //! - `lenet5_train_step`: one forward + backward + SGD update of LeNet-5
 //!   (`lns_zoo::models`) on a batch of 32 28×28×1 images: throughput in images; also
 //!   on `lns12-pwl` (12:6, fitted PWL Δ).
@@ -130,6 +133,33 @@ fn bench_add(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_sum_on<B: Backend>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    device: &B::Device,
+) {
+    let shape = [32, 256, 8, 8];
+    let x = tensor::<B, 4>(shape, 9, 1.0, device);
+    c.throughput(Throughput::Elements(shape.iter().product::<usize>() as u64));
+    for dim in [0, 3] {
+        c.bench_function(
+            BenchmarkId::new(name, format!("dim{dim}-32x256x8x8")),
+            |bch| bch.iter(|| sink(x.clone().sum_dim(dim))),
+        );
+    }
+}
+
+fn bench_sum(c: &mut Criterion) {
+    let mut g = c.benchmark_group("backend_sum");
+    g.sample_size(20).measurement_time(Duration::from_secs(3));
+    bench_sum_on::<Lns>(&mut g, "lns16", &LnsDevice::lns16());
+    let lut_small: LnsDevice = "lns16:lut-small".parse().expect("a valid device string");
+    bench_sum_on::<Lns>(&mut g, "lns16-lut-small", &lut_small);
+    bench_sum_on::<NdArray>(&mut g, "ndarray-f32", &Default::default());
+    bench_sum_on::<Flex>(&mut g, "flex-f32", &Default::default());
+    g.finish();
+}
+
 const BATCH: usize = 32;
 
 fn bench_train_on<B: AutodiffBackend>(
@@ -167,5 +197,12 @@ fn bench_train(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_matmul, bench_conv, bench_add, bench_train);
+criterion_group!(
+    benches,
+    bench_matmul,
+    bench_conv,
+    bench_add,
+    bench_sum,
+    bench_train
+);
 criterion_main!(benches);
