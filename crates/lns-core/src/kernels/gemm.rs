@@ -294,6 +294,10 @@ enum Engine {
     /// [`PortableLanes`] compiled with AVX2.
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// [`super::avx2_narrow`]: the clean path on 16 lanes of i16, [`PortableLanes`]
+    /// (AVX2) for the tiles it discards.
+    #[cfg(target_arch = "x86_64")]
+    Avx2Narrow,
     /// [`PortableLanes`] compiled with AVX-512, for configurations outside the AVX-512
     /// engine's code domain.
     #[cfg(target_arch = "x86_64")]
@@ -336,7 +340,11 @@ impl Engine {
                     SimdLevel::Avx2.is_available(),
                     "AVX2 requested on a CPU without it"
                 );
-                Engine::Avx2
+                if super::avx2_narrow::fits::<C>(arith, p) {
+                    Engine::Avx2Narrow
+                } else {
+                    Engine::Avx2
+                }
             }
             _ => Engine::Portable,
         }
@@ -504,6 +512,11 @@ impl<C: CodeStorage> TileJob<'_, C> {
         std::array::from_fn(|r| &self.a[(i0 + r) * self.a_row_stride..][..span])
     }
 
+    /// The unit whose product this is.
+    pub(super) fn arith(&self) -> &Arith {
+        self.arith
+    }
+
     /// The distance between codes `kk` and `kk + 1` of a row of A.
     pub(super) fn a_col_stride(&self) -> usize {
         self.a_col_stride
@@ -587,6 +600,8 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx2 => unsafe { rows_avx2(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx2Narrow => unsafe { super::avx2_narrow::rows(job) },
         Engine::Portable => rows::<C, PortableLanes>(job),
     }
 }
@@ -628,7 +643,7 @@ fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_, C>) {
 }
 
 #[inline(always)]
-fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
+pub(super) fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,

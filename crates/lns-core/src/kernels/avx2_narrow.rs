@@ -1,0 +1,493 @@
+//! The clean path of the i16 engine ([`super::avx512_wide`]) for CPUs with AVX2: 16
+//! lanes of i16 per `ymm`, for codes stored as i8 or i16 and accumulated in at most 16
+//! bits, where Δ is a step function of at most 16 buckets per sign (the `lut-small`
+//! tables). A bucket's doubled Δ± is split into a low and a high byte, and four
+//! `vpshufb` read the four byte tables (Δ+ and Δ−, low and high) for all 16 lanes.
+//!
+//! Like the AVX-512 clean path, a tile runs on a shorter step that handles zeros,
+//! flushed products (counted) and exact cancellations in line but never checks a sum
+//! against the range: it keeps the largest larger term and the smallest kept sum, and
+//! where these show that a sum may have saturated or flushed, the tile is discarded and
+//! run again on the 16-lane i32 kernel ([`PortableLanes`] with its gathers). Kept tiles
+//! therefore equal that kernel's, code for code and count for count.
+
+use std::any::TypeId;
+use std::arch::x86_64::*;
+
+use super::gemm::{TILE_ROWS, TileJob, tile_rows};
+use super::lanes::{LANES, LaneCounts, MacParams, PortableLanes, bucket_corrections};
+use crate::code::CodeStorage;
+use crate::unit::Arith;
+
+/// Buckets per sign that one 16-byte `vpshufb` table holds.
+const MAX_BUCKETS: u32 = 16;
+/// Steps between widenings of the i16 flush counters (one event per step at most).
+const CHUNK: usize = 1 << 14;
+
+/// Whether the clean path can run `arith` on codes stored as `C`: i8 or i16 codes, an
+/// accumulator of at most 16 bits, and a step-function table of at most
+/// [`MAX_BUCKETS`] buckets per sign whose doubled entries fit i16.
+pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams) -> bool {
+    let narrow =
+        TypeId::of::<C>() == TypeId::of::<i16>() || TypeId::of::<C>() == TypeId::of::<i8>();
+    let doubled_fits = arith
+        .acc_delta()
+        .table()
+        .is_some_and(|t| 2 * i64::from(t.largest()) <= i64::from(i16::MAX));
+    narrow
+        && p.code_domain
+        && arith.acc_format().bits() <= 16
+        && p.last_step < MAX_BUCKETS
+        && doubled_fits
+}
+
+/// The doubled Δ± of each bucket as byte tables for `vpshufb`, repeated in both
+/// 128-bit halves: `[plus_low, plus_high, minus_low, minus_high]`.
+struct ByteTables([__m256i; 4]);
+
+impl ByteTables {
+    #[target_feature(enable = "avx2")]
+    fn new(arith: &Arith, p: &MacParams) -> ByteTables {
+        let t = arith
+            .acc_delta()
+            .table()
+            .expect("the clean path runs only with a table (`fits`)");
+        let mut bytes = [[0u8; 32]; 4];
+        for (i, (plus, minus)) in bucket_corrections(t, p).enumerate() {
+            // Both fit i16 doubled (`fits`).
+            let (plus, minus) = ((2 * plus) as i16 as u16, (2 * minus) as i16 as u16);
+            for half in [i, i + 16] {
+                bytes[0][half] = plus as u8;
+                bytes[1][half] = (plus >> 8) as u8;
+                bytes[2][half] = minus as u8;
+                bytes[3][half] = (minus >> 8) as u8;
+            }
+        }
+        // SAFETY: 32-byte loads from 32-byte arrays.
+        ByteTables(bytes.map(|b| unsafe { _mm256_loadu_si256(b.as_ptr().cast()) }))
+    }
+}
+
+/// Constants of the step, in registers.
+struct Consts {
+    one: __m256i,
+    zero_code: __m256i,
+    min_code: __m256i,
+    last_step: __m256i,
+    /// The high byte of every lane's `vpshufb` index: zeroes the result's high byte.
+    high_zero: __m256i,
+    drop: __m128i,
+    /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
+    clear: __m256i,
+    tables: ByteTables,
+}
+
+/// One row of the B panel, prepared once for every row of the tile.
+struct BRow {
+    /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
+    by_sign: [__m256i; 2],
+    /// All ones where B is not zero.
+    nonzero: __m256i,
+}
+
+/// What the clean path keeps across a tile to decide afterwards whether it holds.
+struct Watch {
+    /// The largest larger term of any sum.
+    big: __m256i,
+    /// The smallest sum that was kept (neither an exact cancellation nor a sum with a
+    /// zero term).
+    kept: __m256i,
+}
+
+/// How the clean path has fared in one task: it stops trying once more than one tile
+/// in eight (plus one) of those it tried was discarded.
+#[derive(Default)]
+struct Tries {
+    tried: u32,
+    discarded: u32,
+}
+
+/// Runs the task's rows over panels of [`LANES`] columns.
+///
+/// # Safety
+/// The CPU supports AVX2, [`fits`] holds for the job's unit and `C`, and `job.tab` is
+/// the table of [`PortableLanes`] for that unit.
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+    let p = job.p;
+    let c = Consts {
+        one: _mm256_set1_epi16(1),
+        zero_code: _mm256_set1_epi16(p.zero as i16),
+        min_code: _mm256_set1_epi16(p.min_code as i16),
+        last_step: _mm256_set1_epi16(p.last_step as i16),
+        high_zero: _mm256_set1_epi16(i16::MIN),
+        drop: _mm_cvtsi32_si128(p.step_drop as i32),
+        // The accumulator's codes fit i16 (`fits`), and so does `2·rise` (doubled entries).
+        clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
+        tables: ByteTables::new(job.arith(), p),
+    };
+    let mut tries = Tries::default();
+    let n = job.b.cols;
+    for j0 in (0..n).step_by(LANES) {
+        let width = LANES.min(n - j0);
+        job.pack::<LANES>(j0, width);
+        let mut i = 0;
+        while i + TILE_ROWS <= job.rows {
+            // SAFETY: forwarded contract.
+            unsafe { any_tile::<C, TILE_ROWS>(job, &c, &mut tries, i, j0, width) };
+            i += TILE_ROWS;
+        }
+        while i < job.rows {
+            // SAFETY: forwarded contract.
+            unsafe { any_tile::<C, 1>(job, &c, &mut tries, i, j0, width) };
+            i += 1;
+        }
+    }
+}
+
+/// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
+/// it holds, else on [`PortableLanes`].
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn any_tile<C: CodeStorage, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    c: &Consts,
+    tries: &mut Tries,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) {
+    if tries.discarded * 8 <= tries.tried + 8 {
+        tries.tried += 1;
+        // SAFETY: forwarded contract.
+        let kept = unsafe { clean_tile::<C, R>(job, c, i0, j0, width) };
+        #[cfg(test)]
+        tests::record_clean_tile(kept);
+        if kept {
+            return;
+        }
+        tries.discarded += 1;
+    }
+    tile_rows::<C, PortableLanes, R>(job, i0, j0, width);
+}
+
+/// Rows `i0 .. i0 + R` on the clean path: stores them and returns `true`, or stores
+/// nothing and returns `false` where a sum may have saturated or flushed.
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn clean_tile<C: CodeStorage, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    c: &Consts,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) -> bool {
+    let (k, p) = (job.k, job.p);
+    let a_rows: [&[C]; R] = job.a_rows(i0);
+    let a_step = job.a_col_stride();
+    let panel = &job.panel[..k * LANES];
+    let mut acc = [c.zero_code; R];
+    let mut flushed = [_mm256_setzero_si256(); R];
+    let mut totals = [LaneCounts::<LANES>::default(); R];
+    let mut watch = Watch {
+        big: _mm256_set1_epi16(i16::MIN),
+        kept: _mm256_set1_epi16(i16::MAX),
+    };
+    for k0 in (0..k).step_by(CHUNK) {
+        for kk in k0..k.min(k0 + CHUNK) {
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`fits`).
+            let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
+            unroll!(R, r => {
+                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
+                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
+                step(p, c, &mut acc[r], &mut flushed[r], &mut watch, a, &b);
+            });
+        }
+        for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
+            add_counts(&mut total.flushed, *counter);
+            *counter = _mm256_setzero_si256();
+        }
+    }
+    let may_saturate = _mm256_cmpgt_epi16(watch.big, _mm256_sub_epi16(c.clear, c.one));
+    let may_flush = _mm256_cmpgt_epi16(c.min_code, watch.kept);
+    if _mm256_movemask_epi8(_mm256_or_si256(may_saturate, may_flush)) != 0 {
+        return false;
+    }
+    for (r, (acc, total)) in acc.iter().zip(&totals).enumerate() {
+        // Every code below the smallest is zero (see `step`).
+        let zero = _mm256_cmpgt_epi16(c.min_code, *acc);
+        let acc = _mm256_blendv_epi8(*acc, c.zero_code, zero);
+        let mut codes = [0i16; LANES];
+        // SAFETY: a 32-byte store into a 32-byte array.
+        unsafe { _mm256_storeu_si256(codes.as_mut_ptr().cast(), acc) };
+        job.store_row(i0 + r, j0, width, &codes.map(i32::from), total);
+    }
+    true
+}
+
+/// 16 codes of the panel widened to i16, as the product's B part per sign of A.
+///
+/// # Safety
+/// `b` points at 16 readable codes; `C` is i8 or i16.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRow {
+    // SAFETY: the caller's contract.
+    let b = unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(b.cast()))
+        } else {
+            _mm256_loadu_si256(b.cast())
+        }
+    };
+    let shift = _mm_cvtsi32_si128(p.shift as i32);
+    // `((b & !1) << shift) | (b & 1)`: B's log in the accumulator's fraction, its sign.
+    let part = _mm256_or_si256(
+        _mm256_sll_epi16(_mm256_andnot_si256(c.one, b), shift),
+        _mm256_and_si256(b, c.one),
+    );
+    let op_min = _mm256_set1_epi16(p.op_min_code as i16);
+    BRow {
+        by_sign: [part, _mm256_xor_si256(part, c.one)],
+        nonzero: _mm256_cmpgt_epi16(b, _mm256_sub_epi16(op_min, c.one)),
+    }
+}
+
+/// One MAC step of the clean path on 16 lanes: the AVX-512 clean step's operations,
+/// with all-ones lanes for masks. Codes below `min_code` of any value stand for zero in
+/// the accumulator (a flushed product is merged in as one).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn step(
+    p: &MacParams,
+    c: &Consts,
+    acc: &mut __m256i,
+    flushed: &mut __m256i,
+    watch: &mut Watch,
+    a: i32,
+    b: &BRow,
+) {
+    if a >> 1 == p.op_log_zero {
+        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+        return;
+    }
+    let sign = (a & 1) as usize;
+    let a_even = _mm256_set1_epi16(((a & !1) << p.shift) as i16);
+    let old = *acc;
+    let below_min = _mm256_sub_epi16(c.min_code, c.one);
+    // Zero where B is zero; below `min_code` where the product underflows.
+    let product = _mm256_blendv_epi8(
+        c.zero_code,
+        _mm256_adds_epi16(a_even, b.by_sign[sign]),
+        b.nonzero,
+    );
+    let product_live = _mm256_and_si256(b.nonzero, _mm256_cmpgt_epi16(product, below_min));
+    // A flushed product counts one (all-ones lanes are −1).
+    *flushed = _mm256_sub_epi16(*flushed, _mm256_andnot_si256(product_live, b.nonzero));
+    let live = _mm256_and_si256(product_live, _mm256_cmpgt_epi16(old, below_min));
+    let d = _mm256_abs_epi16(_mm256_sub_epi16(
+        _mm256_srai_epi16::<1>(old),
+        _mm256_srai_epi16::<1>(product),
+    ));
+    // Bit 0: the terms' signs differ; all of it is 1 exactly where they cancel.
+    let signs = _mm256_xor_si256(old, product);
+    let cancel = _mm256_and_si256(live, _mm256_cmpeq_epi16(signs, c.one));
+    let opposite = _mm256_cmpeq_epi16(_mm256_and_si256(signs, c.one), c.one);
+    let corr = _mm256_and_si256(live, correction(c, d, opposite));
+    // Where only one term is live it is the larger, and the correction is 0; where both
+    // are, the larger log wins, and equal logs either agree or cancel.
+    let big = _mm256_max_epi16(old, product);
+    let sum = _mm256_adds_epi16(big, corr);
+    watch.big = _mm256_max_epi16(watch.big, big);
+    let kept = _mm256_andnot_si256(cancel, live);
+    watch.kept = _mm256_blendv_epi8(watch.kept, _mm256_min_epi16(watch.kept, sum), kept);
+    *acc = _mm256_blendv_epi8(sum, c.zero_code, cancel);
+}
+
+/// The doubled Δ+ (or Δ− on the lanes of `opposite`) of the bucket of log difference
+/// `d`: `min(d >> step_drop, last_step)`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn correction(c: &Consts, d: __m256i, opposite: __m256i) -> __m256i {
+    let bucket = _mm256_min_epu16(_mm256_srl_epi16(d, c.drop), c.last_step);
+    // Low byte: the bucket (< 16); high byte: bit 7 set, which `vpshufb` reads as zero.
+    let idx = _mm256_or_si256(bucket, c.high_zero);
+    let [plus_low, plus_high, minus_low, minus_high] = c.tables.0;
+    let word = |low, high| {
+        _mm256_or_si256(
+            _mm256_shuffle_epi8(low, idx),
+            _mm256_slli_epi16::<8>(_mm256_shuffle_epi8(high, idx)),
+        )
+    };
+    _mm256_blendv_epi8(
+        word(plus_low, plus_high),
+        word(minus_low, minus_high),
+        opposite,
+    )
+}
+
+/// Adds 16 i16 counters, read as unsigned, to their totals.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn add_counts(total: &mut [u32; LANES], counters: __m256i) {
+    let mut lanes = [0u16; LANES];
+    // SAFETY: a 32-byte store into a 32-byte array.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), counters) };
+    for (t, l) in total.iter_mut().zip(lanes) {
+        *t += u32::from(l);
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::cell::Cell;
+
+    use super::{CHUNK, LANES};
+    use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
+    use crate::reference::SplitMix64;
+    use crate::{Arith, Counts, DeltaKind, Format};
+
+    thread_local! {
+        /// Tiles this thread kept from the clean path and discarded.
+        static CLEAN_TILES: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Counts one tile tried on the clean path.
+    pub(in crate::kernels) fn record_clean_tile(kept: bool) {
+        CLEAN_TILES.with(|t| {
+            let (k, d) = t.get();
+            t.set(if kept { (k + 1, d) } else { (k, d + 1) });
+        });
+    }
+
+    /// A product's codes and the unit's counts.
+    type Run = (Vec<i16>, Counts);
+
+    /// Rows of A in these products: two tiles of four.
+    const ROWS: usize = 8;
+    const FMT: Format = Format::LNS16;
+
+    /// Code of `±2^(log / 2^frac)`.
+    fn code(log: i32, negative: bool) -> i16 {
+        (2 * log + i32::from(negative)) as i16
+    }
+
+    /// `A·B` (`ROWS × k × 16`, row-major i16 codes, `lut-small`) at AVX2 and on the
+    /// scalar reference, with their counts, and the tiles `(kept, discarded)` by the
+    /// clean path during the AVX2 run.
+    fn both(a: &[i16], b: &[i16]) -> ([Run; 2], (u32, u32)) {
+        let unit = Arith::new(FMT, DeltaKind::LutSmall);
+        let k = a.len() / ROWS;
+        let mut tiles = (0, 0);
+        let avx2 = Exec {
+            simd: SimdLevel::Avx2,
+            parallel: false,
+        };
+        let runs = [avx2, Exec::REFERENCE].map(|exec| {
+            CLEAN_TILES.with(|t| t.set((0, 0)));
+            let mut out = vec![0i16; ROWS * LANES];
+            unit.take_counts();
+            let (av, bv) = (
+                MatRef::row_major(a, ROWS, k),
+                MatRef::row_major(b, k, LANES),
+            );
+            gemm(&unit, av, bv, &mut out, exec).expect("shapes agree");
+            if exec == avx2 {
+                tiles = CLEAN_TILES.with(Cell::get);
+            }
+            (out, unit.take_counts())
+        });
+        (runs, tiles)
+    }
+
+    /// Operands of `k` steps with logs within ±4 octaves, row `r`'s first two A codes
+    /// replaced by `firsts[r]`, and B's first two rows +1.
+    fn operands(k: usize, firsts: &[[i16; 2]]) -> (Vec<i16>, Vec<i16>) {
+        let mut rng = SplitMix64(5);
+        let unit = Arith::new(FMT, DeltaKind::LutSmall);
+        let mut random = |_| unit.encode(rng.log_uniform(4.0)) as i16;
+        let mut a: Vec<i16> = (0..ROWS * k).map(&mut random).collect();
+        let mut b: Vec<i16> = (0..k * LANES).map(&mut random).collect();
+        b[..2 * LANES].fill(FMT.one() as i16);
+        for (row, pair) in firsts.iter().enumerate() {
+            a[row * k..row * k + 2].copy_from_slice(pair);
+        }
+        (a, b)
+    }
+
+    #[test]
+    fn clean_path_keeps_tiles_with_zeros_flushed_products_and_cancellations() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        let (x, tiny) = (1 << (FMT.frac() - 1), FMT.log_min() + 3);
+        // Row 0 cancels exactly (x − x); row 1 starts with tiny terms that cancel, then
+        // multiplies the smallest A codes by B codes of a quarter every third step
+        // (flushed products); row 3 is zero in A; B has zeros.
+        let (mut a, mut b) = operands(
+            300,
+            &[
+                [code(x, false), code(x, true)],
+                [code(tiny, false), code(tiny, true)],
+            ],
+        );
+        let k = 300;
+        for kk in (2..k).step_by(3) {
+            a[k + kk] = code(FMT.log_min(), kk % 2 == 0);
+            b[kk * LANES..(kk + 1) * LANES].fill(code(-2 << FMT.frac(), kk % 4 == 0));
+        }
+        a[3 * k..4 * k].fill(FMT.zero() as i16);
+        for j in (0..b.len()).step_by(7) {
+            b[j] = FMT.zero() as i16;
+        }
+        let ([narrow, reference], tiles) = both(&a, &b);
+        assert_eq!(narrow, reference);
+        assert!(reference.1.flushed > 0, "products flush");
+        assert_eq!(tiles, (2, 0));
+    }
+
+    #[test]
+    fn clean_path_discards_tiles_whose_sums_saturate_or_flush() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        let (top, bottom) = (FMT.log_max() - 1, FMT.log_min() + 3);
+        for (what, pair) in [
+            ("saturates", [code(top, false), code(top, false)]),
+            ("flushes", [code(bottom + 1, false), code(bottom, true)]),
+        ] {
+            let plain = operands(64, &[]).0[..2].try_into().expect("two codes");
+            let (a, b) = operands(64, &[plain, pair]);
+            let ([narrow, reference], tiles) = both(&a, &b);
+            assert_eq!(narrow, reference, "the sum {what}");
+            assert!(
+                reference.1.saturated + reference.1.flushed > 0,
+                "the sum {what}"
+            );
+            // Row 1's tile is discarded and rerun; rows 4..8 are kept.
+            assert_eq!(tiles, (1, 1), "the sum {what}");
+        }
+    }
+
+    #[test]
+    fn flush_counts_beyond_what_an_i16_counter_holds_are_exact() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        // Every product of two of the smallest magnitudes underflows: over 2^16
+        // flushes per output, counted in chunks.
+        let k = 4 * CHUNK + 77;
+        let small = code(FMT.log_min() + 1, false);
+        let (a, b) = (vec![small; ROWS * k], vec![small; k * LANES]);
+        let ([narrow, reference], tiles) = both(&a, &b);
+        assert_eq!(narrow, reference);
+        assert_eq!(reference.1.flushed, (ROWS * LANES * k) as u64);
+        assert_eq!(tiles, (2, 0));
+    }
+}
