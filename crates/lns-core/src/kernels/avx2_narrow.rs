@@ -1,27 +1,28 @@
-//! The clean path of the i16 engine ([`super::avx512_wide`]) for CPUs with AVX2: 16
-//! lanes of i16 per `ymm`, for codes stored as i8 or i16 and accumulated in at most 16
-//! bits, where Δ is a step function of at most 16 buckets per sign (the `lut-small`
-//! tables). A bucket's doubled Δ± is split into a low and a high byte, and four
-//! `vpshufb` read the four byte tables (Δ+ and Δ−, low and high) for all 16 lanes.
+//! The i16 engine ([`super::avx512_wide`]) for CPUs with AVX2: 16 lanes of i16 per
+//! `ymm`, for codes stored as i8 or i16 and accumulated in at most 16 bits, where Δ is
+//! a step function of at most 16 buckets per sign (the `lut-small` tables). A bucket's
+//! doubled Δ± is split into a low and a high byte, and four `vpshufb` read the four
+//! byte tables (Δ+ and Δ−, low and high) for all 16 lanes.
 //!
-//! Like the AVX-512 clean path, a tile runs on a shorter step that handles zeros,
+//! Like the AVX-512 engine, a tile first runs on the clean step, which handles zeros,
 //! flushed products (counted) and exact cancellations in line but never checks a sum
 //! against the range: it keeps the largest larger term and the smallest kept sum, and
 //! where these show that a sum may have saturated or flushed, the tile is discarded and
-//! run again on the 16-lane i32 kernel ([`PortableLanes`] with its gathers). Kept tiles
-//! therefore equal that kernel's, code for code and count for count.
+//! run again on the full step, which saturates and flushes like the scalar reference.
+//! Kept tiles therefore equal the full step's, code for code and count for count. The
+//! masks of the AVX-512 engine are all-ones lanes here.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
 
-use super::gemm::{TILE_ROWS, TileJob, tile_rows};
-use super::lanes::{LANES, LaneCounts, MacParams, PortableLanes, bucket_corrections};
+use super::gemm::{TILE_ROWS, TileJob};
+use super::lanes::{LANES, LaneCounts, MacParams, bucket_corrections};
 use crate::code::CodeStorage;
 use crate::unit::Arith;
 
 /// Buckets per sign that one 16-byte `vpshufb` table holds.
 const MAX_BUCKETS: u32 = 16;
-/// Steps between widenings of the i16 flush counters (one event per step at most).
+/// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
 /// Whether the clean path can run `arith` on codes stored as `C`: i8 or i16 codes, an
@@ -79,6 +80,9 @@ struct Consts {
     drop: __m128i,
     /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
     clear: __m256i,
+    max_code: __m256i,
+    /// `(max_code − 1)`: the magnitude bits of a saturated code.
+    top: __m256i,
     tables: ByteTables,
 }
 
@@ -86,8 +90,18 @@ struct Consts {
 struct BRow {
     /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
     by_sign: [__m256i; 2],
+    /// `max_code − by_sign` (saturating): a product overflows iff `a_even` exceeds it.
+    room: [__m256i; 2],
     /// All ones where B is not zero.
     nonzero: __m256i,
+}
+
+/// Accumulators and event counters of one tile row on the full step.
+#[derive(Clone, Copy)]
+struct Row {
+    acc: __m256i,
+    flushed: __m256i,
+    saturated: __m256i,
 }
 
 /// What the clean path keeps across a tile to decide afterwards whether it holds.
@@ -124,6 +138,8 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
         // The accumulator's codes fit i16 (`fits`), and so does `2·rise` (doubled entries).
         clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
+        max_code: _mm256_set1_epi16(p.max_code as i16),
+        top: _mm256_set1_epi16((p.max_code - 1) as i16),
         tables: ByteTables::new(job.arith(), p),
     };
     let mut tries = Tries::default();
@@ -146,7 +162,7 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
 }
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
-/// it holds, else on [`PortableLanes`].
+/// it holds, else on the full step.
 ///
 /// # Safety
 /// As [`rows`].
@@ -171,7 +187,137 @@ unsafe fn any_tile<C: CodeStorage, const R: usize>(
         }
         tries.discarded += 1;
     }
-    tile_rows::<C, PortableLanes, R>(job, i0, j0, width);
+    // SAFETY: forwarded contract.
+    unsafe { full_tile::<C, R>(job, c, i0, j0, width) };
+}
+
+/// Rows `i0 .. i0 + R` on the full step, which saturates and flushes sums like the
+/// scalar reference.
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn full_tile<C: CodeStorage, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    c: &Consts,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) {
+    let (k, p) = (job.k, job.p);
+    let a_rows: [&[C]; R] = job.a_rows(i0);
+    let a_step = job.a_col_stride();
+    let panel = &job.panel[..k * LANES];
+    let start = Row {
+        acc: c.zero_code,
+        flushed: _mm256_setzero_si256(),
+        saturated: _mm256_setzero_si256(),
+    };
+    let mut rows = [start; R];
+    let mut totals = [LaneCounts::<LANES>::default(); R];
+    // At most two events per lane and step: `2·CHUNK` fits an i16 counter read as
+    // unsigned.
+    for k0 in (0..k).step_by(CHUNK) {
+        for kk in k0..k.min(k0 + CHUNK) {
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`fits`).
+            let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
+            unroll!(R, r => {
+                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
+                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
+                full_step(p, c, &mut rows[r], a, &b);
+            });
+        }
+        for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
+            add_counts(&mut total.flushed, row.flushed);
+            add_counts(&mut total.saturated, row.saturated);
+            row.flushed = _mm256_setzero_si256();
+            row.saturated = _mm256_setzero_si256();
+        }
+    }
+    for (r, (row, total)) in rows.iter().zip(&totals).enumerate() {
+        let mut codes = [0i16; LANES];
+        // SAFETY: a 32-byte store into a 32-byte array.
+        unsafe { _mm256_storeu_si256(codes.as_mut_ptr().cast(), row.acc) };
+        job.store_row(i0 + r, j0, width, &codes.map(i32::from), total);
+    }
+}
+
+/// One MAC step on 16 lanes, equal to `lanes::mac` lane for lane: the AVX-512 engine's
+/// full step with all-ones lanes for masks (see [`super::avx512_wide`] for the range
+/// checks without wider lanes).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn full_step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
+    if a >> 1 == p.op_log_zero {
+        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+        return;
+    }
+    let sign = (a & 1) as usize;
+    let a_even = _mm256_set1_epi16(((a & !1) << p.shift) as i16);
+    let old = row.acc;
+    let below_min = _mm256_sub_epi16(c.min_code, c.one);
+    // Exact where in range; below it saturates to i16::MIN, which is still below it.
+    let mut product = _mm256_adds_epi16(a_even, b.by_sign[sign]);
+    let product_live = _mm256_and_si256(b.nonzero, _mm256_cmpgt_epi16(product, below_min));
+    let product_over = _mm256_and_si256(b.nonzero, _mm256_cmpgt_epi16(a_even, b.room[sign]));
+    let old_live = _mm256_cmpgt_epi16(old, below_min);
+    let live = _mm256_and_si256(product_live, old_live);
+    let acc_zero = _mm256_andnot_si256(old_live, product_live);
+    let mut s = sum(c, old, product, live);
+    if _mm256_movemask_epi8(_mm256_or_si256(product_over, s.over)) != 0 {
+        // Saturation (rare): a product beyond ±max becomes ±max before the addition
+        // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
+        // with the larger term's sign.
+        if _mm256_movemask_epi8(product_over) != 0 {
+            let signs = _mm256_and_si256(b.by_sign[sign], c.one);
+            let saturated = _mm256_or_si256(c.top, signs);
+            product = _mm256_blendv_epi8(product, saturated, product_over);
+            s = sum(c, old, product, live);
+        }
+        // All-ones lanes are −1: subtracting a mask counts one event.
+        row.saturated = _mm256_sub_epi16(row.saturated, product_over);
+        row.saturated = _mm256_sub_epi16(row.saturated, s.over);
+        let big_sign = _mm256_and_si256(s.big, c.one);
+        s.sum = _mm256_blendv_epi8(s.sum, _mm256_or_si256(c.top, big_sign), s.over);
+    }
+    let cancel = _mm256_cmpeq_epi16(_mm256_xor_si256(old, product), c.one);
+    let under = _mm256_cmpgt_epi16(c.min_code, s.sum);
+    let product_under = _mm256_andnot_si256(product_live, b.nonzero);
+    let sum_under = _mm256_andnot_si256(cancel, _mm256_and_si256(live, under));
+    row.flushed = _mm256_sub_epi16(row.flushed, _mm256_or_si256(product_under, sum_under));
+    let sum = _mm256_blendv_epi8(s.sum, c.zero_code, _mm256_or_si256(cancel, under));
+    row.acc = _mm256_blendv_epi8(_mm256_blendv_epi8(old, sum, live), product, acc_zero);
+}
+
+/// What [`sum`] returns.
+struct Sum {
+    sum: __m256i,
+    big: __m256i,
+    over: __m256i,
+}
+
+/// The sum of two codes — the larger term's code plus the doubled Δ± of their log
+/// difference, added with saturation (before the range checks and the cancellation) —
+/// the larger term, and the lanes of `live` whose sum exceeds the largest code
+/// (`big > max − corr`).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sum(c: &Consts, acc: __m256i, product: __m256i, live: __m256i) -> Sum {
+    let diff = _mm256_sub_epi16(_mm256_srai_epi16::<1>(acc), _mm256_srai_epi16::<1>(product));
+    let opposite = _mm256_cmpeq_epi16(
+        _mm256_and_si256(_mm256_xor_si256(acc, product), c.one),
+        c.one,
+    );
+    let corr = correction(c, _mm256_abs_epi16(diff), opposite);
+    let acc_big = _mm256_cmpgt_epi16(diff, _mm256_set1_epi16(-1));
+    let big = _mm256_blendv_epi8(product, acc, acc_big);
+    let over = _mm256_cmpgt_epi16(big, _mm256_subs_epi16(c.max_code, corr));
+    Sum {
+        sum: _mm256_adds_epi16(big, corr),
+        big,
+        over: _mm256_and_si256(live, over),
+    }
 }
 
 /// Rows `i0 .. i0 + R` on the clean path: stores them and returns `true`, or stores
@@ -253,8 +399,13 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
         _mm256_and_si256(b, c.one),
     );
     let op_min = _mm256_set1_epi16(p.op_min_code as i16);
+    let flipped = _mm256_xor_si256(part, c.one);
     BRow {
-        by_sign: [part, _mm256_xor_si256(part, c.one)],
+        by_sign: [part, flipped],
+        room: [
+            _mm256_subs_epi16(c.max_code, part),
+            _mm256_subs_epi16(c.max_code, flipped),
+        ],
         nonzero: _mm256_cmpgt_epi16(b, _mm256_sub_epi16(op_min, c.one)),
     }
 }
@@ -489,5 +640,22 @@ pub(super) mod tests {
         assert_eq!(narrow, reference);
         assert_eq!(reference.1.flushed, (ROWS * LANES * k) as u64);
         assert_eq!(tiles, (2, 0));
+    }
+
+    #[test]
+    fn saturation_counts_beyond_what_an_i16_counter_holds_are_exact() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        // Every product of two of the largest magnitudes overflows, and so does every
+        // sum after the first: two events per step, over 2^17 per output, on the full
+        // step (the clean path discards both tiles).
+        let k = 4 * CHUNK + 77;
+        let large = code(FMT.log_max() - 1, false);
+        let (a, b) = (vec![large; ROWS * k], vec![large; k * LANES]);
+        let ([narrow, reference], tiles) = both(&a, &b);
+        assert_eq!(narrow, reference);
+        assert_eq!(reference.1.saturated, (ROWS * LANES * (2 * k - 1)) as u64);
+        assert_eq!(tiles, (0, 2));
     }
 }

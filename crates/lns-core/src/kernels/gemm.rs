@@ -294,8 +294,8 @@ enum Engine {
     /// [`PortableLanes`] compiled with AVX2.
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// [`super::avx2_narrow`]: the clean path on 16 lanes of i16, [`PortableLanes`]
-    /// (AVX2) for the tiles it discards.
+    /// [`super::avx2_narrow`]: 16 lanes of i16 reading a step-function table's
+    /// buckets with byte shuffles.
     #[cfg(target_arch = "x86_64")]
     Avx2Narrow,
     /// [`PortableLanes`] compiled with AVX-512, for configurations outside the AVX-512
@@ -643,7 +643,7 @@ fn rows<C: CodeStorage, E: LaneEngine>(job: &mut TileJob<'_, C>) {
 }
 
 #[inline(always)]
-pub(super) fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
+fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,
