@@ -1,10 +1,11 @@
 //! The i16 engine ([`super::avx512_wide`]) for CPUs with AVX2: 16 lanes of i16 per
-//! `ymm`, for codes stored as i8 or i16 and accumulated in at most 16 bits, where Δ is
-//! a step function of at most 16 buckets per sign (the `lut-small` tables). A bucket's
+//! `ymm`, for codes stored as i8 or i16 and accumulated in at most 16 bits. Where Δ is
+//! a step function of at most 16 buckets per sign (the `lut-small` tables), a bucket's
 //! doubled Δ± is split into a low and a high byte, and four `vpshufb` read the four
-//! byte tables (Δ+ and Δ−, low and high) for all 16 lanes.
+//! byte tables (Δ+ and Δ−, low and high) for all 16 lanes; other tables of up to 2^15
+//! entries per sign are read with two 8-lane gathers of i16 entries per step.
 //!
-//! Like the AVX-512 engine, a tile first runs on the clean step, which handles zeros,
+//! With byte tables, like the AVX-512 engine, a tile first runs on the clean step, which handles zeros,
 //! flushed products (counted) and exact cancellations in line but never checks a sum
 //! against the range: it keeps the largest larger term and the smallest kept sum, and
 //! where these show that a sum may have saturated or flushed, the tile is discarded and
@@ -25,25 +26,30 @@ const MAX_BUCKETS: u32 = 16;
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
-/// Whether the clean path can run `arith` on codes stored as `C`: i8 or i16 codes, an
-/// accumulator of at most 16 bits, and a step-function table of at most
-/// [`MAX_BUCKETS`] buckets per sign whose doubled entries fit i16.
-pub(super) fn fits<C: CodeStorage>(arith: &Arith, p: &MacParams) -> bool {
+/// How the engine reads `arith`'s Δ on codes stored as `C`: `Some(false)` from byte
+/// tables (a step function of at most [`MAX_BUCKETS`] buckets per sign), `Some(true)`
+/// with gathers from the full table of i16 entries
+/// ([`crate::delta::DeltaTable::interleaved_halves`]), `None` where the engine cannot
+/// run `arith`: codes must be i8 or i16, the accumulator at most 16 bits, the doubled
+/// entries must fit i16 and gather indices `2·d + opposite` u16.
+pub(super) fn gathers_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<bool> {
+    let t = arith.acc_delta().table()?;
     let narrow =
         TypeId::of::<C>() == TypeId::of::<i16>() || TypeId::of::<C>() == TypeId::of::<i8>();
-    let doubled_fits = arith
-        .acc_delta()
-        .table()
-        .is_some_and(|t| 2 * i64::from(t.largest()) <= i64::from(i16::MAX));
-    narrow
-        && p.code_domain
-        && arith.acc_format().bits() <= 16
-        && p.last_step < MAX_BUCKETS
-        && doubled_fits
+    let doubled_fits = 2 * i64::from(t.largest()) <= i64::from(i16::MAX);
+    if !narrow || !p.code_domain || arith.acc_format().bits() > 16 || !doubled_fits {
+        return None;
+    }
+    if p.last_step < MAX_BUCKETS {
+        Some(false)
+    } else {
+        (t.len() <= 1 << 15 && t.interleaved_halves().is_some()).then_some(true)
+    }
 }
 
 /// The doubled Δ± of each bucket as byte tables for `vpshufb`, repeated in both
-/// 128-bit halves: `[plus_low, plus_high, minus_low, minus_high]`.
+/// 128-bit halves: `[plus_low, plus_high, minus_low, minus_high]` (zeros where Δ is
+/// gathered).
 struct ByteTables([__m256i; 4]);
 
 impl ByteTables {
@@ -52,10 +58,10 @@ impl ByteTables {
         let t = arith
             .acc_delta()
             .table()
-            .expect("the clean path runs only with a table (`fits`)");
+            .expect("the engine runs only with a table (`gathers_for`)");
         let mut bytes = [[0u8; 32]; 4];
         for (i, (plus, minus)) in bucket_corrections(t, p).enumerate() {
-            // Both fit i16 doubled (`fits`).
+            // Both fit i16 doubled (`gathers_for`).
             let (plus, minus) = ((2 * plus) as i16 as u16, (2 * minus) as i16 as u16);
             for half in [i, i + 16] {
                 bytes[0][half] = plus as u8;
@@ -83,7 +89,11 @@ struct Consts {
     max_code: __m256i,
     /// `(max_code − 1)`: the magnitude bits of a saturated code.
     top: __m256i,
+    /// Byte tables (read without gathers), or the full table of i16 entries, two per
+    /// word, whose differences below `last` hold entries (gathers).
     tables: ByteTables,
+    tab: *const i32,
+    below_last: __m256i,
 }
 
 /// One row of the B panel, prepared once for every row of the tile.
@@ -124,10 +134,10 @@ struct Tries {
 /// Runs the task's rows over panels of [`LANES`] columns.
 ///
 /// # Safety
-/// The CPU supports AVX2, [`fits`] holds for the job's unit and `C`, and `job.tab` is
-/// the table of [`PortableLanes`] for that unit.
+/// The CPU supports AVX2, [`gathers_for`] gives `Some(GATHER)` for the job's unit and
+/// `C`, and with `GATHER` `job.tab` is the unit's `interleaved_halves`.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
+pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<'_, C>) {
     let p = job.p;
     let c = Consts {
         one: _mm256_set1_epi16(1),
@@ -136,11 +146,17 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
         last_step: _mm256_set1_epi16(p.last_step as i16),
         high_zero: _mm256_set1_epi16(i16::MIN),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        // The accumulator's codes fit i16 (`fits`), and so does `2·rise` (doubled entries).
+        // The accumulator's codes fit i16 (`gathers_for`), and so does `2·rise` (doubled entries).
         clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
         max_code: _mm256_set1_epi16(p.max_code as i16),
         top: _mm256_set1_epi16((p.max_code - 1) as i16),
-        tables: ByteTables::new(job.arith(), p),
+        tables: if GATHER {
+            ByteTables([_mm256_setzero_si256(); 4])
+        } else {
+            ByteTables::new(job.arith(), p)
+        },
+        tab: job.tab.as_ptr(),
+        below_last: _mm256_set1_epi16((p.last.max(1) - 1) as u16 as i16),
     };
     let mut tries = Tries::default();
     let n = job.b.cols;
@@ -150,12 +166,12 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, TILE_ROWS>(job, &c, &mut tries, i, j0, width) };
+            unsafe { any_tile::<C, TILE_ROWS, GATHER>(job, &c, &mut tries, i, j0, width) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, 1>(job, &c, &mut tries, i, j0, width) };
+            unsafe { any_tile::<C, 1, GATHER>(job, &c, &mut tries, i, j0, width) };
             i += 1;
         }
     }
@@ -168,7 +184,7 @@ pub(super) unsafe fn rows<C: CodeStorage>(job: &mut TileJob<'_, C>) {
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn any_tile<C: CodeStorage, const R: usize>(
+unsafe fn any_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     tries: &mut Tries,
@@ -176,7 +192,8 @@ unsafe fn any_tile<C: CodeStorage, const R: usize>(
     j0: usize,
     width: usize,
 ) {
-    if tries.discarded * 8 <= tries.tried + 8 {
+    // With gathers, the gathers bound the step and the clean path would not gain.
+    if !GATHER && tries.discarded * 8 <= tries.tried + 8 {
         tries.tried += 1;
         // SAFETY: forwarded contract.
         let kept = unsafe { clean_tile::<C, R>(job, c, i0, j0, width) };
@@ -188,7 +205,7 @@ unsafe fn any_tile<C: CodeStorage, const R: usize>(
         tries.discarded += 1;
     }
     // SAFETY: forwarded contract.
-    unsafe { full_tile::<C, R>(job, c, i0, j0, width) };
+    unsafe { full_tile::<C, R, GATHER>(job, c, i0, j0, width) };
 }
 
 /// Rows `i0 .. i0 + R` on the full step, which saturates and flushes sums like the
@@ -198,7 +215,7 @@ unsafe fn any_tile<C: CodeStorage, const R: usize>(
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn full_tile<C: CodeStorage, const R: usize>(
+unsafe fn full_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     i0: usize,
@@ -220,12 +237,13 @@ unsafe fn full_tile<C: CodeStorage, const R: usize>(
     // unsigned.
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
-            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`fits`).
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`gathers_for`).
             let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
-                full_step(p, c, &mut rows[r], a, &b);
+                // SAFETY: with `GATHER`, `c.tab` is the unit's full table (forwarded).
+                unsafe { full_step::<GATHER>(p, c, &mut rows[r], a, &b) };
             });
         }
         for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
@@ -246,9 +264,18 @@ unsafe fn full_tile<C: CodeStorage, const R: usize>(
 /// One MAC step on 16 lanes, equal to `lanes::mac` lane for lane: the AVX-512 engine's
 /// full step with all-ones lanes for masks (see [`super::avx512_wide`] for the range
 /// checks without wider lanes).
+///
+/// # Safety
+/// With `GATHER`, `c.tab` holds the full table of i16 entries up to `c.below_last`.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn full_step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
+unsafe fn full_step<const GATHER: bool>(
+    p: &MacParams,
+    c: &Consts,
+    row: &mut Row,
+    a: i32,
+    b: &BRow,
+) {
     if a >> 1 == p.op_log_zero {
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
@@ -264,7 +291,8 @@ fn full_step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     let old_live = _mm256_cmpgt_epi16(old, below_min);
     let live = _mm256_and_si256(product_live, old_live);
     let acc_zero = _mm256_andnot_si256(old_live, product_live);
-    let mut s = sum(c, old, product, live);
+    // SAFETY (both): forwarded contract.
+    let mut s = unsafe { sum::<GATHER>(c, old, product, live) };
     if _mm256_movemask_epi8(_mm256_or_si256(product_over, s.over)) != 0 {
         // Saturation (rare): a product beyond ±max becomes ±max before the addition
         // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
@@ -273,7 +301,7 @@ fn full_step(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
             let signs = _mm256_and_si256(b.by_sign[sign], c.one);
             let saturated = _mm256_or_si256(c.top, signs);
             product = _mm256_blendv_epi8(product, saturated, product_over);
-            s = sum(c, old, product, live);
+            s = unsafe { sum::<GATHER>(c, old, product, live) };
         }
         // All-ones lanes are −1: subtracting a mask counts one event.
         row.saturated = _mm256_sub_epi16(row.saturated, product_over);
@@ -301,15 +329,29 @@ struct Sum {
 /// difference, added with saturation (before the range checks and the cancellation) —
 /// the larger term, and the lanes of `live` whose sum exceeds the largest code
 /// (`big > max − corr`).
+///
+/// # Safety
+/// As [`full_step`].
 #[target_feature(enable = "avx2")]
 #[inline]
-fn sum(c: &Consts, acc: __m256i, product: __m256i, live: __m256i) -> Sum {
+unsafe fn sum<const GATHER: bool>(
+    c: &Consts,
+    acc: __m256i,
+    product: __m256i,
+    live: __m256i,
+) -> Sum {
     let diff = _mm256_sub_epi16(_mm256_srai_epi16::<1>(acc), _mm256_srai_epi16::<1>(product));
     let opposite = _mm256_cmpeq_epi16(
         _mm256_and_si256(_mm256_xor_si256(acc, product), c.one),
         c.one,
     );
-    let corr = correction(c, _mm256_abs_epi16(diff), opposite);
+    let d = _mm256_abs_epi16(diff);
+    let corr = if GATHER {
+        // SAFETY: forwarded contract.
+        unsafe { gathered(c, d, opposite, live) }
+    } else {
+        correction(c, d, opposite)
+    };
     let acc_big = _mm256_cmpgt_epi16(diff, _mm256_set1_epi16(-1));
     let big = _mm256_blendv_epi8(product, acc, acc_big);
     let over = _mm256_cmpgt_epi16(big, _mm256_subs_epi16(c.max_code, corr));
@@ -347,7 +389,7 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize>(
     };
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
-            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`fits`).
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`gathers_for`).
             let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
@@ -481,6 +523,42 @@ fn correction(c: &Consts, d: __m256i, opposite: __m256i) -> __m256i {
         word(minus_low, minus_high),
         opposite,
     )
+}
+
+/// The full table's doubled Δ+ (or Δ− on the lanes of `opposite`) of log difference `d`
+/// on the lanes of `live` whose difference is inside the table, 0 on the others (the
+/// entries beyond are 0): eight lanes per gather, each reading the 4 bytes at its i16
+/// entry and keeping the low half.
+///
+/// # Safety
+/// `c.tab` holds the full table of i16 entries up to `c.below_last`.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn gathered(c: &Consts, d: __m256i, opposite: __m256i, live: __m256i) -> __m256i {
+    let below = _mm256_cmpeq_epi16(_mm256_min_epu16(d, c.below_last), d);
+    let inside = _mm256_and_si256(live, below);
+    // `2·d + opposite` fits u16 for every difference inside.
+    let idx = _mm256_add_epi16(_mm256_add_epi16(d, d), _mm256_and_si256(opposite, c.one));
+    let half = |idx: __m128i, mask: __m128i| {
+        // SAFETY: the lanes of `mask` read entries inside the table (the caller's
+        // contract); the others read nothing.
+        let words = unsafe {
+            _mm256_mask_i32gather_epi32::<2>(
+                _mm256_setzero_si256(),
+                c.tab,
+                _mm256_cvtepu16_epi32(idx),
+                _mm256_cvtepi16_epi32(mask),
+            )
+        };
+        _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(words))
+    };
+    let low = half(_mm256_castsi256_si128(idx), _mm256_castsi256_si128(inside));
+    let high = half(
+        _mm256_extracti128_si256::<1>(idx),
+        _mm256_extracti128_si256::<1>(inside),
+    );
+    // `packs` interleaves the halves by 128-bit lane; the permute puts them in order.
+    _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi32(low, high))
 }
 
 /// Adds 16 i16 counters, read as unsigned, to their totals.

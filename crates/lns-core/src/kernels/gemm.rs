@@ -295,9 +295,9 @@ enum Engine {
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// [`super::avx2_narrow`]: 16 lanes of i16 reading a step-function table's
-    /// buckets with byte shuffles.
+    /// buckets with byte shuffles (`false`) or the full table with gathers (`true`).
     #[cfg(target_arch = "x86_64")]
-    Avx2Narrow,
+    Avx2Narrow(bool),
     /// [`PortableLanes`] compiled with AVX-512, for configurations outside the AVX-512
     /// engine's code domain.
     #[cfg(target_arch = "x86_64")]
@@ -340,10 +340,9 @@ impl Engine {
                     SimdLevel::Avx2.is_available(),
                     "AVX2 requested on a CPU without it"
                 );
-                if super::avx2_narrow::fits::<C>(arith, p) {
-                    Engine::Avx2Narrow
-                } else {
-                    Engine::Avx2
+                match super::avx2_narrow::gathers_for::<C>(arith, p) {
+                    Some(gathers) => Engine::Avx2Narrow(gathers),
+                    None => Engine::Avx2,
                 }
             }
             _ => Engine::Portable,
@@ -370,6 +369,15 @@ impl Engine {
             .map(Cow::Borrowed),
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512Wide(pairs) => super::avx512_wide::table(arith, p, pairs),
+            // Byte tables are built from the unit by the engine itself.
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx2Narrow(false) => Some(Cow::Borrowed(&[])),
+            #[cfg(target_arch = "x86_64")]
+            Engine::Avx2Narrow(true) => arith
+                .acc_delta()
+                .table()
+                .and_then(|t| t.interleaved_halves())
+                .map(Cow::Borrowed),
             #[cfg(target_arch = "x86_64")]
             Engine::Avx512Steps => interleave_steps(
                 arith,
@@ -601,7 +609,9 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         #[cfg(target_arch = "x86_64")]
         Engine::Avx2 => unsafe { rows_avx2(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx2Narrow => unsafe { super::avx2_narrow::rows(job) },
+        Engine::Avx2Narrow(false) => unsafe { super::avx2_narrow::rows::<C, false>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx2Narrow(true) => unsafe { super::avx2_narrow::rows::<C, true>(job) },
         Engine::Portable => rows::<C, PortableLanes>(job),
     }
 }
