@@ -139,6 +139,10 @@ struct Tries {
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<'_, C>) {
     let p = job.p;
+    assert!(
+        !GATHER || job.tab.len() == p.last as usize + 2,
+        "the full table holds both corrections of every difference and a padding word"
+    );
     let c = Consts {
         one: _mm256_set1_epi16(1),
         zero_code: _mm256_set1_epi16(p.zero as i16),
@@ -146,7 +150,8 @@ pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<
         last_step: _mm256_set1_epi16(p.last_step as i16),
         high_zero: _mm256_set1_epi16(i16::MIN),
         drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        // The accumulator's codes fit i16 (`gathers_for`), and so does `2·rise` (doubled entries).
+        // The accumulator's codes fit i16 (`gathers_for`), and so does `2·rise`
+        // (doubled entries).
         clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
         max_code: _mm256_set1_epi16(p.max_code as i16),
         top: _mm256_set1_epi16((p.max_code - 1) as i16),
