@@ -281,12 +281,9 @@ unsafe fn full_step<const GATHER: bool>(
     a: i32,
     b: &BRow,
 ) {
-    if a >> 1 == p.op_log_zero {
-        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+    let Some((sign, a_even)) = left_operand(p, a) else {
         return;
-    }
-    let sign = (a & 1) as usize;
-    let a_even = _mm256_set1_epi16(((a & !1) << p.shift) as i16);
+    };
     let old = row.acc;
     let below_min = _mm256_sub_epi16(c.min_code, c.one);
     // Exact where in range; below it saturates to i16::MIN, which is still below it.
@@ -321,6 +318,20 @@ unsafe fn full_step<const GATHER: bool>(
     row.flushed = _mm256_sub_epi16(row.flushed, _mm256_or_si256(product_under, sum_under));
     let sum = _mm256_blendv_epi8(s.sum, c.zero_code, _mm256_or_si256(cancel, under));
     row.acc = _mm256_blendv_epi8(_mm256_blendv_epi8(old, sum, live), product, acc_zero);
+}
+
+/// A's sign and its code without the sign, shifted to the accumulator's fraction, in
+/// every lane; `None` for a zero A, whose products are all zero (acc + 0 = acc, no
+/// events).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn left_operand(p: &MacParams, a: i32) -> Option<(usize, __m256i)> {
+    (a >> 1 != p.op_log_zero).then(|| {
+        (
+            (a & 1) as usize,
+            _mm256_set1_epi16(((a & !1) << p.shift) as i16),
+        )
+    })
 }
 
 /// What [`sum`] returns.
@@ -471,12 +482,9 @@ fn step(
     a: i32,
     b: &BRow,
 ) {
-    if a >> 1 == p.op_log_zero {
-        // A zero left operand makes every product zero: acc + 0 = acc, no events.
+    let Some((sign, a_even)) = left_operand(p, a) else {
         return;
-    }
-    let sign = (a & 1) as usize;
-    let a_even = _mm256_set1_epi16(((a & !1) << p.shift) as i16);
+    };
     let old = *acc;
     let below_min = _mm256_sub_epi16(c.min_code, c.one);
     // Zero where B is zero; below `min_code` where the product underflows.
