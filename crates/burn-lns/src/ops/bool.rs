@@ -40,8 +40,10 @@ impl BoolTensorOps<Lns> for Lns {
     }
 
     async fn bool_argwhere(tensor: BoolTensor<Lns>, out_dtype: IntDType) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_argwhere(tensor.tensor, out_dtype).await, device)
+        LnsPlainTensor::new(
+            Flex::bool_argwhere(tensor.tensor, out_dtype).await,
+            tensor.device,
+        )
     }
 
     fn bool_cat(tensors: Vec<BoolTensor<Lns>>, dim: usize) -> BoolTensor<Lns> {
@@ -55,97 +57,83 @@ impl BoolTensorOps<Lns> for Lns {
         )
     }
     fn bool_reshape(tensor: BoolTensor<Lns>, shape: Shape) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_reshape(tensor.tensor, shape), device)
+        LnsPlainTensor::new(Flex::bool_reshape(tensor.tensor, shape), tensor.device)
     }
     fn bool_slice(tensor: BoolTensor<Lns>, slices: &[Slice]) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_slice(tensor.tensor, slices), device)
+        LnsPlainTensor::new(Flex::bool_slice(tensor.tensor, slices), tensor.device)
     }
     fn bool_empty(
         shape: Shape,
         device: &Device<Lns>,
         dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::bool_empty(shape, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::bool_empty(shape, &FlexDevice, dtype), device.clone())
     }
     fn bool_slice_assign(
         tensor: BoolTensor<Lns>,
         slices: &[Slice],
         value: BoolTensor<Lns>,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_slice_assign(tensor.tensor, slices, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn bool_into_int(tensor: BoolTensor<Lns>, out_dtype: burn_std::IntDType) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_into_int(tensor.tensor, out_dtype), device)
+        LnsPlainTensor::new(Flex::bool_into_int(tensor.tensor, out_dtype), tensor.device)
     }
     fn bool_swap_dims(tensor: BoolTensor<Lns>, dim1: usize, dim2: usize) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_swap_dims(tensor.tensor, dim1, dim2), device)
+        LnsPlainTensor::new(
+            Flex::bool_swap_dims(tensor.tensor, dim1, dim2),
+            tensor.device,
+        )
     }
     fn bool_permute(tensor: BoolTensor<Lns>, axes: &[usize]) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_permute(tensor.tensor, axes), device)
+        LnsPlainTensor::new(Flex::bool_permute(tensor.tensor, axes), tensor.device)
     }
     fn bool_flip(tensor: BoolTensor<Lns>, axes: &[usize]) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_flip(tensor.tensor, axes), device)
+        LnsPlainTensor::new(Flex::bool_flip(tensor.tensor, axes), tensor.device)
     }
     fn bool_equal(lhs: BoolTensor<Lns>, rhs: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_equal(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bool_equal(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bool_not(tensor: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_not(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::bool_not(tensor.tensor), tensor.device)
     }
     fn bool_and(lhs: BoolTensor<Lns>, rhs: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_and(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bool_and(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bool_or(lhs: BoolTensor<Lns>, rhs: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_or(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bool_or(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bool_xor(lhs: BoolTensor<Lns>, rhs: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_xor(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bool_xor(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bool_expand(tensor: BoolTensor<Lns>, shape: Shape) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_expand(tensor.tensor, shape), device)
+        LnsPlainTensor::new(Flex::bool_expand(tensor.tensor, shape), tensor.device)
     }
     fn bool_zeros(
         shape: Shape,
         device: &Device<Lns>,
         dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::bool_zeros(shape, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::bool_zeros(shape, &FlexDevice, dtype), device.clone())
     }
     fn bool_ones(
         shape: Shape,
         device: &Device<Lns>,
         dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::bool_ones(shape, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::bool_ones(shape, &FlexDevice, dtype), device.clone())
     }
     fn bool_mask_where(
         tensor: BoolTensor<Lns>,
         mask: BoolTensor<Lns>,
         value: BoolTensor<Lns>,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_mask_where(tensor.tensor, mask.tensor, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn bool_mask_fill(
@@ -153,10 +141,9 @@ impl BoolTensorOps<Lns> for Lns {
         mask: BoolTensor<Lns>,
         value: burn_backend::Scalar,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_mask_fill(tensor.tensor, mask.tensor, value),
-            device,
+            tensor.device,
         )
     }
     fn bool_gather(
@@ -164,10 +151,9 @@ impl BoolTensorOps<Lns> for Lns {
         tensor: BoolTensor<Lns>,
         indices: IntTensor<Lns>,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_gather(dim, tensor.tensor, indices.tensor),
-            device,
+            tensor.device,
         )
     }
     fn bool_scatter_or(
@@ -176,15 +162,13 @@ impl BoolTensorOps<Lns> for Lns {
         indices: IntTensor<Lns>,
         value: BoolTensor<Lns>,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_scatter_or(dim, tensor.tensor, indices.tensor, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn bool_equal_elem(lhs: BoolTensor<Lns>, rhs: burn_backend::Scalar) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_equal_elem(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::bool_equal_elem(lhs.tensor, rhs), lhs.device)
     }
     fn bool_unfold(
         tensor: BoolTensor<Lns>,
@@ -192,42 +176,37 @@ impl BoolTensorOps<Lns> for Lns {
         size: usize,
         step: usize,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_unfold(tensor.tensor, dim, size, step), device)
+        LnsPlainTensor::new(
+            Flex::bool_unfold(tensor.tensor, dim, size, step),
+            tensor.device,
+        )
     }
     fn bool_not_equal(lhs: BoolTensor<Lns>, rhs: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_not_equal(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bool_not_equal(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bool_not_equal_elem(lhs: BoolTensor<Lns>, rhs: burn_backend::Scalar) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bool_not_equal_elem(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::bool_not_equal_elem(lhs.tensor, rhs), lhs.device)
     }
     fn bool_any(tensor: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_any(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::bool_any(tensor.tensor), tensor.device)
     }
     fn bool_any_dim(tensor: BoolTensor<Lns>, dim: usize) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_any_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::bool_any_dim(tensor.tensor, dim), tensor.device)
     }
     fn bool_all(tensor: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_all(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::bool_all(tensor.tensor), tensor.device)
     }
     fn bool_all_dim(tensor: BoolTensor<Lns>, dim: usize) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_all_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::bool_all_dim(tensor.tensor, dim), tensor.device)
     }
     fn bool_select(
         tensor: BoolTensor<Lns>,
         dim: usize,
         indices: IntTensor<Lns>,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_select(tensor.tensor, dim, indices.tensor),
-            device,
+            tensor.device,
         )
     }
     fn bool_select_or(
@@ -236,18 +215,18 @@ impl BoolTensorOps<Lns> for Lns {
         indices: IntTensor<Lns>,
         value: BoolTensor<Lns>,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::bool_select_or(tensor.tensor, dim, indices.tensor, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn bool_transpose(tensor: BoolTensor<Lns>) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_transpose(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::bool_transpose(tensor.tensor), tensor.device)
     }
     fn bool_repeat_dim(tensor: BoolTensor<Lns>, dim: usize, times: usize) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bool_repeat_dim(tensor.tensor, dim, times), device)
+        LnsPlainTensor::new(
+            Flex::bool_repeat_dim(tensor.tensor, dim, times),
+            tensor.device,
+        )
     }
 }

@@ -70,26 +70,22 @@ impl IntTensorOps<Lns> for Lns {
         )
     }
     fn int_reshape(tensor: IntTensor<Lns>, shape: Shape) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_reshape(tensor.tensor, shape), device)
+        LnsPlainTensor::new(Flex::int_reshape(tensor.tensor, shape), tensor.device)
     }
     fn int_slice(tensor: IntTensor<Lns>, slices: &[Slice]) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_slice(tensor.tensor, slices), device)
+        LnsPlainTensor::new(Flex::int_slice(tensor.tensor, slices), tensor.device)
     }
     fn int_empty(shape: Shape, device: &Device<Lns>, dtype: IntDType) -> IntTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::int_empty(shape, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::int_empty(shape, &FlexDevice, dtype), device.clone())
     }
     fn int_mask_where(
         tensor: IntTensor<Lns>,
         mask: BoolTensor<Lns>,
         value: IntTensor<Lns>,
     ) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::int_mask_where(tensor.tensor, mask.tensor, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn int_mask_fill(
@@ -97,10 +93,9 @@ impl IntTensorOps<Lns> for Lns {
         mask: BoolTensor<Lns>,
         value: Scalar,
     ) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::int_mask_fill(tensor.tensor, mask.tensor, value),
-            device,
+            tensor.device,
         )
     }
     fn int_slice_assign(
@@ -108,15 +103,16 @@ impl IntTensorOps<Lns> for Lns {
         slices: &[Slice],
         value: IntTensor<Lns>,
     ) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::int_slice_assign(tensor.tensor, slices, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn int_gather(dim: usize, tensor: IntTensor<Lns>, indices: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_gather(dim, tensor.tensor, indices.tensor), device)
+        LnsPlainTensor::new(
+            Flex::int_gather(dim, tensor.tensor, indices.tensor),
+            tensor.device,
+        )
     }
     fn int_scatter_add(
         dim: usize,
@@ -124,10 +120,9 @@ impl IntTensorOps<Lns> for Lns {
         indices: IntTensor<Lns>,
         value: IntTensor<Lns>,
     ) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::int_scatter_add(dim, tensor.tensor, indices.tensor, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn int_scatter_nd(
@@ -136,19 +131,22 @@ impl IntTensorOps<Lns> for Lns {
         values: IntTensor<Lns>,
         reduction: burn_backend::tensor::IndexingUpdateOp,
     ) -> IntTensor<Lns> {
-        let device = data.device.clone();
         LnsPlainTensor::new(
             Flex::int_scatter_nd(data.tensor, indices.tensor, values.tensor, reduction),
-            device,
+            data.device,
         )
     }
     fn int_gather_nd(data: IntTensor<Lns>, indices: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = data.device.clone();
-        LnsPlainTensor::new(Flex::int_gather_nd(data.tensor, indices.tensor), device)
+        LnsPlainTensor::new(
+            Flex::int_gather_nd(data.tensor, indices.tensor),
+            data.device,
+        )
     }
     fn int_select(tensor: IntTensor<Lns>, dim: usize, indices: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_select(tensor.tensor, dim, indices.tensor), device)
+        LnsPlainTensor::new(
+            Flex::int_select(tensor.tensor, dim, indices.tensor),
+            tensor.device,
+        )
     }
     fn int_select_add(
         tensor: IntTensor<Lns>,
@@ -156,10 +154,9 @@ impl IntTensorOps<Lns> for Lns {
         indices: IntTensor<Lns>,
         value: IntTensor<Lns>,
     ) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
         LnsPlainTensor::new(
             Flex::int_select_add(tensor.tensor, dim, indices.tensor, value.tensor),
-            device,
+            tensor.device,
         )
     }
     fn int_equal(
@@ -167,42 +164,46 @@ impl IntTensorOps<Lns> for Lns {
         rhs: IntTensor<Lns>,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_equal(lhs.tensor, rhs.tensor, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_equal(lhs.tensor, rhs.tensor, out_dtype),
+            lhs.device,
+        )
     }
     fn int_equal_elem(
         lhs: IntTensor<Lns>,
         rhs: Scalar,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_equal_elem(lhs.tensor, rhs, out_dtype), device)
+        LnsPlainTensor::new(Flex::int_equal_elem(lhs.tensor, rhs, out_dtype), lhs.device)
     }
     fn int_greater(
         lhs: IntTensor<Lns>,
         rhs: IntTensor<Lns>,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_greater(lhs.tensor, rhs.tensor, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_greater(lhs.tensor, rhs.tensor, out_dtype),
+            lhs.device,
+        )
     }
     fn int_greater_elem(
         lhs: IntTensor<Lns>,
         rhs: Scalar,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_greater_elem(lhs.tensor, rhs, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_greater_elem(lhs.tensor, rhs, out_dtype),
+            lhs.device,
+        )
     }
     fn int_greater_equal(
         lhs: IntTensor<Lns>,
         rhs: IntTensor<Lns>,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
         LnsPlainTensor::new(
             Flex::int_greater_equal(lhs.tensor, rhs.tensor, out_dtype),
-            device,
+            lhs.device,
         )
     }
     fn int_greater_equal_elem(
@@ -210,10 +211,9 @@ impl IntTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
         LnsPlainTensor::new(
             Flex::int_greater_equal_elem(lhs.tensor, rhs, out_dtype),
-            device,
+            lhs.device,
         )
     }
     fn int_lower(
@@ -221,26 +221,26 @@ impl IntTensorOps<Lns> for Lns {
         rhs: IntTensor<Lns>,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_lower(lhs.tensor, rhs.tensor, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_lower(lhs.tensor, rhs.tensor, out_dtype),
+            lhs.device,
+        )
     }
     fn int_lower_elem(
         lhs: IntTensor<Lns>,
         rhs: Scalar,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_lower_elem(lhs.tensor, rhs, out_dtype), device)
+        LnsPlainTensor::new(Flex::int_lower_elem(lhs.tensor, rhs, out_dtype), lhs.device)
     }
     fn int_lower_equal(
         lhs: IntTensor<Lns>,
         rhs: IntTensor<Lns>,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
         LnsPlainTensor::new(
             Flex::int_lower_equal(lhs.tensor, rhs.tensor, out_dtype),
-            device,
+            lhs.device,
         )
     }
     fn int_lower_equal_elem(
@@ -248,211 +248,172 @@ impl IntTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
         LnsPlainTensor::new(
             Flex::int_lower_equal_elem(lhs.tensor, rhs, out_dtype),
-            device,
+            lhs.device,
         )
     }
     fn int_add(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_add(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_add(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_add_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_add_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_add_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn int_sub(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_sub(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_sub(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_sub_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_sub_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_sub_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn int_mul(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_mul(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_mul(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_mul_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_mul_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_mul_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn int_div(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_div(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_div(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_div_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_div_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_div_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn int_remainder(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_remainder(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_remainder(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_remainder_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_remainder_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_remainder_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn int_swap_dims(tensor: IntTensor<Lns>, dim1: usize, dim2: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_swap_dims(tensor.tensor, dim1, dim2), device)
+        LnsPlainTensor::new(
+            Flex::int_swap_dims(tensor.tensor, dim1, dim2),
+            tensor.device,
+        )
     }
     fn int_permute(tensor: IntTensor<Lns>, axes: &[usize]) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_permute(tensor.tensor, axes), device)
+        LnsPlainTensor::new(Flex::int_permute(tensor.tensor, axes), tensor.device)
     }
     fn int_flip(tensor: IntTensor<Lns>, axes: &[usize]) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_flip(tensor.tensor, axes), device)
+        LnsPlainTensor::new(Flex::int_flip(tensor.tensor, axes), tensor.device)
     }
     fn int_expand(tensor: IntTensor<Lns>, shape: Shape) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_expand(tensor.tensor, shape), device)
+        LnsPlainTensor::new(Flex::int_expand(tensor.tensor, shape), tensor.device)
     }
     fn int_matmul(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_matmul(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_matmul(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_sum(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_sum(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_sum(tensor.tensor), tensor.device)
     }
     fn int_sum_dim(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_sum_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_sum_dim(tensor.tensor, dim), tensor.device)
     }
     fn int_prod(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_prod(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_prod(tensor.tensor), tensor.device)
     }
     fn int_prod_dim(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_prod_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_prod_dim(tensor.tensor, dim), tensor.device)
     }
     fn int_mean_dim(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_mean_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_mean_dim(tensor.tensor, dim), tensor.device)
     }
     fn int_cumsum(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_cumsum(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_cumsum(tensor.tensor, dim), tensor.device)
     }
     fn int_cumprod(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_cumprod(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_cumprod(tensor.tensor, dim), tensor.device)
     }
     fn int_cummin(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_cummin(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_cummin(tensor.tensor, dim), tensor.device)
     }
     fn int_cummax(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_cummax(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_cummax(tensor.tensor, dim), tensor.device)
     }
     fn int_argmax(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_argmax(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_argmax(tensor.tensor, dim), tensor.device)
     }
     fn int_argmin(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_argmin(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_argmin(tensor.tensor, dim), tensor.device)
     }
     fn int_abs(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_abs(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_abs(tensor.tensor), tensor.device)
     }
     fn bitwise_and(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_and(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bitwise_and(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bitwise_and_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_and_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::bitwise_and_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn bitwise_or(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_or(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bitwise_or(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bitwise_or_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_or_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::bitwise_or_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn bitwise_xor(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_xor(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bitwise_xor(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bitwise_xor_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_xor_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::bitwise_xor_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn bitwise_not(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_not(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::bitwise_not(tensor.tensor), tensor.device)
     }
     fn bitwise_left_shift(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_left_shift(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::bitwise_left_shift(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn bitwise_left_shift_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_left_shift_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::bitwise_left_shift_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn bitwise_right_shift(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_right_shift(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(
+            Flex::bitwise_right_shift(lhs.tensor, rhs.tensor),
+            lhs.device,
+        )
     }
     fn bitwise_right_shift_scalar(lhs: IntTensor<Lns>, rhs: Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::bitwise_right_shift_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(
+            Flex::bitwise_right_shift_scalar(lhs.tensor, rhs),
+            lhs.device,
+        )
     }
     fn int_cast(tensor: IntTensor<Lns>, dtype: IntDType) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_cast(tensor.tensor, dtype), device)
+        LnsPlainTensor::new(Flex::int_cast(tensor.tensor, dtype), tensor.device)
     }
     fn int_unfold(tensor: IntTensor<Lns>, dim: usize, size: usize, step: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_unfold(tensor.tensor, dim, size, step), device)
+        LnsPlainTensor::new(
+            Flex::int_unfold(tensor.tensor, dim, size, step),
+            tensor.device,
+        )
     }
     fn int_neg(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_neg(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_neg(tensor.tensor), tensor.device)
     }
     fn int_clamp(tensor: IntTensor<Lns>, min: Scalar, max: Scalar) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_clamp(tensor.tensor, min, max), device)
+        LnsPlainTensor::new(Flex::int_clamp(tensor.tensor, min, max), tensor.device)
     }
     fn int_clamp_min(tensor: IntTensor<Lns>, min: Scalar) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_clamp_min(tensor.tensor, min), device)
+        LnsPlainTensor::new(Flex::int_clamp_min(tensor.tensor, min), tensor.device)
     }
     fn int_clamp_max(tensor: IntTensor<Lns>, max: Scalar) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_clamp_max(tensor.tensor, max), device)
+        LnsPlainTensor::new(Flex::int_clamp_max(tensor.tensor, max), tensor.device)
     }
     fn int_sign(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_sign(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_sign(tensor.tensor), tensor.device)
     }
     fn int_mean(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_mean(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_mean(tensor.tensor), tensor.device)
     }
     fn int_max(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_max(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_max(tensor.tensor), tensor.device)
     }
     fn int_max_dim(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_max_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_max_dim(tensor.tensor, dim), tensor.device)
     }
     fn int_min(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_min(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_min(tensor.tensor), tensor.device)
     }
     fn int_min_dim(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_min_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_min_dim(tensor.tensor, dim), tensor.device)
     }
     fn int_max_dim_with_indices(
         tensor: IntTensor<Lns>,
@@ -477,40 +438,39 @@ impl IntTensorOps<Lns> for Lns {
         )
     }
     fn int_any(tensor: IntTensor<Lns>, out_dtype: burn_std::BoolDType) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_any(tensor.tensor, out_dtype), device)
+        LnsPlainTensor::new(Flex::int_any(tensor.tensor, out_dtype), tensor.device)
     }
     fn int_any_dim(
         tensor: IntTensor<Lns>,
         dim: usize,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_any_dim(tensor.tensor, dim, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_any_dim(tensor.tensor, dim, out_dtype),
+            tensor.device,
+        )
     }
     fn int_all(tensor: IntTensor<Lns>, out_dtype: burn_std::BoolDType) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_all(tensor.tensor, out_dtype), device)
+        LnsPlainTensor::new(Flex::int_all(tensor.tensor, out_dtype), tensor.device)
     }
     fn int_all_dim(
         tensor: IntTensor<Lns>,
         dim: usize,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_all_dim(tensor.tensor, dim, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_all_dim(tensor.tensor, dim, out_dtype),
+            tensor.device,
+        )
     }
     fn int_powi(lhs: IntTensor<Lns>, rhs: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_powi(lhs.tensor, rhs.tensor), device)
+        LnsPlainTensor::new(Flex::int_powi(lhs.tensor, rhs.tensor), lhs.device)
     }
     fn int_zeros(shape: Shape, device: &Device<Lns>, dtype: IntDType) -> IntTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::int_zeros(shape, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::int_zeros(shape, &FlexDevice, dtype), device.clone())
     }
     fn int_ones(shape: Shape, device: &Device<Lns>, dtype: IntDType) -> IntTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::int_ones(shape, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::int_ones(shape, &FlexDevice, dtype), device.clone())
     }
     fn int_full(
         shape: Shape,
@@ -518,29 +478,28 @@ impl IntTensorOps<Lns> for Lns {
         device: &Device<Lns>,
         dtype: IntDType,
     ) -> IntTensor<Lns> {
-        let device = device.clone();
         LnsPlainTensor::new(
             Flex::int_full(shape, fill_value, &FlexDevice, dtype),
-            device,
+            device.clone(),
         )
     }
     fn int_transpose(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_transpose(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_transpose(tensor.tensor), tensor.device)
     }
     fn int_repeat_dim(tensor: IntTensor<Lns>, dim: usize, times: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_repeat_dim(tensor.tensor, dim, times), device)
+        LnsPlainTensor::new(
+            Flex::int_repeat_dim(tensor.tensor, dim, times),
+            tensor.device,
+        )
     }
     fn int_not_equal(
         lhs: IntTensor<Lns>,
         rhs: IntTensor<Lns>,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
         LnsPlainTensor::new(
             Flex::int_not_equal(lhs.tensor, rhs.tensor, out_dtype),
-            device,
+            lhs.device,
         )
     }
     fn int_not_equal_elem(
@@ -548,12 +507,16 @@ impl IntTensorOps<Lns> for Lns {
         rhs: burn_backend::Scalar,
         out_dtype: burn_std::BoolDType,
     ) -> BoolTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_not_equal_elem(lhs.tensor, rhs, out_dtype), device)
+        LnsPlainTensor::new(
+            Flex::int_not_equal_elem(lhs.tensor, rhs, out_dtype),
+            lhs.device,
+        )
     }
     fn int_sort(tensor: IntTensor<Lns>, dim: usize, descending: bool) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_sort(tensor.tensor, dim, descending), device)
+        LnsPlainTensor::new(
+            Flex::int_sort(tensor.tensor, dim, descending),
+            tensor.device,
+        )
     }
     fn int_sort_with_indices(
         tensor: IntTensor<Lns>,
@@ -568,32 +531,29 @@ impl IntTensorOps<Lns> for Lns {
         )
     }
     fn int_argsort(tensor: IntTensor<Lns>, dim: usize, descending: bool) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_argsort(tensor.tensor, dim, descending), device)
+        LnsPlainTensor::new(
+            Flex::int_argsort(tensor.tensor, dim, descending),
+            tensor.device,
+        )
     }
     fn int_powi_scalar(lhs: IntTensor<Lns>, rhs: burn_backend::Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_powi_scalar(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_powi_scalar(lhs.tensor, rhs), lhs.device)
     }
     fn int_powi_scalar_impl(lhs: IntTensor<Lns>, rhs: burn_backend::Scalar) -> IntTensor<Lns> {
-        let device = lhs.device.clone();
-        LnsPlainTensor::new(Flex::int_powi_scalar_impl(lhs.tensor, rhs), device)
+        LnsPlainTensor::new(Flex::int_powi_scalar_impl(lhs.tensor, rhs), lhs.device)
     }
     fn int_max_abs(tensor: IntTensor<Lns>) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_max_abs(tensor.tensor), device)
+        LnsPlainTensor::new(Flex::int_max_abs(tensor.tensor), tensor.device)
     }
     fn int_max_abs_dim(tensor: IntTensor<Lns>, dim: usize) -> IntTensor<Lns> {
-        let device = tensor.device.clone();
-        LnsPlainTensor::new(Flex::int_max_abs_dim(tensor.tensor, dim), device)
+        LnsPlainTensor::new(Flex::int_max_abs_dim(tensor.tensor, dim), tensor.device)
     }
     fn int_arange(
         range: core::ops::Range<i64>,
         device: &Device<Lns>,
         dtype: IntDType,
     ) -> IntTensor<Lns> {
-        let device = device.clone();
-        LnsPlainTensor::new(Flex::int_arange(range, &FlexDevice, dtype), device)
+        LnsPlainTensor::new(Flex::int_arange(range, &FlexDevice, dtype), device.clone())
     }
     fn int_arange_step(
         range: core::ops::Range<i64>,
@@ -601,10 +561,9 @@ impl IntTensorOps<Lns> for Lns {
         device: &Device<Lns>,
         dtype: IntDType,
     ) -> IntTensor<Lns> {
-        let device = device.clone();
         LnsPlainTensor::new(
             Flex::int_arange_step(range, step, &FlexDevice, dtype),
-            device,
+            device.clone(),
         )
     }
 }
