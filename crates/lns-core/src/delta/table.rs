@@ -23,6 +23,8 @@ pub struct DeltaTable {
     interleaved: [OnceLock<Vec<i32>>; 2],
     /// [`DeltaTable::interleaved_halves`], built on first use.
     halves: OnceLock<Option<Vec<i32>>>,
+    /// [`DeltaTable::bucket_halves`], built on first use.
+    bucket_halves: OnceLock<Option<Vec<i32>>>,
 }
 
 impl DeltaTable {
@@ -55,6 +57,7 @@ impl DeltaTable {
             rise,
             interleaved: Default::default(),
             halves: OnceLock::new(),
+            bucket_halves: OnceLock::new(),
         })
     }
 
@@ -105,6 +108,36 @@ impl DeltaTable {
                         .chain([0])
                         .collect()
                 })
+            })
+            .as_deref()
+    }
+
+    /// [`DeltaTable::interleaved_halves`] with one entry per bucket of
+    /// [`DeltaTable::step_drop`] instead of one per code difference: entry
+    /// `2·i + opposite` holds the doubled Δ+ or Δ− at bucket `i`'s first difference
+    /// (bucket 0's Δ− is the one at d = 1; Δ−(0) is never read). Buckets past the last
+    /// repeat it up to `max(32, 2^⌈log2 buckets⌉)` buckets, so that a read past the last
+    /// bucket within that power of two gives what clamping the bucket would (the kernels
+    /// that permute registers of 32 buckets rely on it). No final zero word. `None`
+    /// where a doubled entry does not fit i16. Built once.
+    pub fn bucket_halves(&self) -> Option<&[i32]> {
+        self.bucket_halves
+            .get_or_init(|| {
+                let buckets = self.step_buckets();
+                let words = buckets.next_power_of_two().max(32);
+                let at = |i: u32| {
+                    let first = i.min(buckets - 1) << self.step_drop;
+                    let doubled = [2 * self.plus(first), 2 * self.minus(first.max(1))];
+                    doubled.map(i16::try_from)
+                };
+                (0..words)
+                    .map(|i| match at(i) {
+                        [Ok(plus), Ok(minus)] => {
+                            Some(i32::from(plus as u16) | (i32::from(minus as u16) << 16))
+                        }
+                        _ => None,
+                    })
+                    .collect()
             })
             .as_deref()
     }
@@ -212,6 +245,33 @@ mod tests {
         // Δ+(0) = 2^14 doubles to 2^15, past i16.
         let wide = table(Format::new(24, 14).unwrap(), DeltaKind::Lut);
         assert!(wide.interleaved_halves().is_none());
+    }
+
+    #[test]
+    fn bucket_halves_hold_each_buckets_doubled_corrections_and_repeat_the_last() {
+        let t = table(Format::LNS16, DeltaKind::LutSmall);
+        let words = t.bucket_halves().expect("16:10 doubles fit i16");
+        // 13 buckets, padded to 32.
+        assert_eq!(words.len(), 32);
+        for (i, &word) in words.iter().enumerate() {
+            let first = (i.min(12) as u32) << 10;
+            assert_eq!(
+                i32::from(word as i16),
+                2 * t.plus(first),
+                "Δ+ of bucket {i}"
+            );
+            assert_eq!(
+                i32::from((word >> 16) as i16),
+                2 * t.minus(first.max(1)),
+                "Δ− of bucket {i}"
+            );
+        }
+        // 12:6's full table has one bucket per difference: 484 of them, padded to 512.
+        let full = table(Format::new(12, 6).unwrap(), DeltaKind::Lut);
+        assert_eq!(full.step_buckets(), 484);
+        assert_eq!(full.bucket_halves().map(<[i32]>::len), Some(512));
+        let wide = table(Format::new(24, 14).unwrap(), DeltaKind::LutSmall);
+        assert!(wide.bucket_halves().is_none());
     }
 
     #[test]

@@ -32,10 +32,9 @@
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
-use std::borrow::Cow;
 
 use super::gemm::{TILE_ROWS, TileJob};
-use super::lanes::{LaneCounts, MacParams, bucket_corrections};
+use super::lanes::{LaneCounts, MacParams};
 use crate::code::CodeStorage;
 use crate::unit::Arith;
 
@@ -69,38 +68,21 @@ pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<
 }
 
 /// The table the engine reads with `pairs` from [`pairs_for`]: for `pairs > 0` the
-/// doubled, interleaved bucket table (entry `2·i + opposite` is `2·Δ±` of bucket `i`,
-/// `64·pairs` i16 packed two per i32 word), for 0 the doubled full table
-/// as i16 entries packed the same way ([`crate::delta::DeltaTable::interleaved_halves`],
-/// 47 KB for 16:10). `None` where `arith` has no table.
-pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<Cow<'a, [i32]>> {
+/// doubled, interleaved bucket table of `32·pairs` buckets, the last repeated
+/// ([`crate::delta::DeltaTable::bucket_halves`]), for 0 the doubled full table
+/// ([`crate::delta::DeltaTable::interleaved_halves`], 47 KB for 16:10): i16 entries,
+/// two per i32 word, both built once per unit. `None` where `arith` has no table.
+pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<&'a [i32]> {
     let t = arith.acc_delta().table()?;
     if pairs == 0 {
-        return t.interleaved_halves().map(Cow::Borrowed);
+        return t.interleaved_halves();
     }
+    let buckets = t.bucket_halves()?;
     assert!(
-        p.last_step < PAIR_BUCKETS * pairs as u32,
+        p.last_step < PAIR_BUCKETS * pairs as u32 && buckets.len() == 32 * pairs,
         "{pairs} register pairs cannot hold the table's buckets"
     );
-    let mut entries = vec![0i16; 2 * (PAIR_BUCKETS as usize) * pairs];
-    for (pair, (plus, minus)) in entries.chunks_exact_mut(2).zip(bucket_corrections(t, p)) {
-        // Both fit i16 doubled (checked by `pairs_for`).
-        pair[0] = (2 * plus) as i16;
-        pair[1] = (2 * minus) as i16;
-    }
-    // Buckets past the last repeat it, so that a difference read past it without
-    // clamping (`clean_correction`) gets what clamping would give.
-    let filled = 2 * (p.last_step as usize + 1);
-    let (head, tail) = entries.split_at_mut(filled);
-    for pair in tail.chunks_exact_mut(2) {
-        pair.copy_from_slice(&head[filled - 2..]);
-    }
-    Some(Cow::Owned(
-        entries
-            .chunks_exact(2)
-            .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
-            .collect(),
-    ))
+    Some(buckets)
 }
 
 /// Whether codes stored as `C` widen to i16 (i8 and i16 storage).
@@ -195,7 +177,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
 /// (see the elementwise kernels' module notes).
 pub(super) struct WideSums<'a> {
     pairs: usize,
-    tab: Cow<'a, [i32]>,
+    tab: &'a [i32],
 }
 
 impl<'a> WideSums<'a> {
@@ -242,7 +224,7 @@ impl<'a> WideSums<'a> {
             b_step,
             out: &mut out[..groups * WIDE_LANES],
         };
-        let tab = &self.tab;
+        let tab = self.tab;
         // SAFETY: the CPU (caller's contract); `tab` built for `pairs`; the lengths are
         // asserted above.
         unsafe {

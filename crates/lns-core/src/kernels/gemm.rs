@@ -368,7 +368,9 @@ impl Engine {
             )
             .map(Cow::Borrowed),
             #[cfg(target_arch = "x86_64")]
-            Engine::Avx512Wide(pairs) => super::avx512_wide::table(arith, p, pairs),
+            Engine::Avx512Wide(pairs) => {
+                super::avx512_wide::table(arith, p, pairs).map(Cow::Borrowed)
+            }
             // Byte tables are built from the unit by the engine itself.
             #[cfg(target_arch = "x86_64")]
             Engine::Avx2Narrow(false) => Some(Cow::Borrowed(&[])),
