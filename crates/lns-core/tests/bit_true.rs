@@ -51,6 +51,9 @@ fn units() -> Vec<Arith> {
         // A coarse table whose buckets do not cover every difference of two 12:4 codes
         // (the i16 engine's clean step clamps them).
         (Format::new(12, 4).unwrap(), DeltaKind::LutSmall),
+        // Mitchell's Δ, computed by the i16 engine: an 8-bit format whose Δ− reaches
+        // its floor.
+        (Format::new(8, 6).unwrap(), DeltaKind::Shift),
     ]
     .into_iter()
     .map(|(f, k)| Arith::new(f, k))

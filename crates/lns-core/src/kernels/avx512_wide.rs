@@ -6,7 +6,9 @@
 //! buckets, one `vpermt2w`, the `lut-small` tables; 2–16 pairs: one permute per pair
 //! and a binary tree of selects, e.g. the full tables of 8- to 12-bit formats — 12:6
 //! has 484 entries per sign). Larger tables (`PAIRS` = 0: 16-bit full tables) are
-//! read with two 16-lane gathers.
+//! read with two 16-lane gathers. Mitchell's shift-based Δ ([`crate::delta::ShiftDelta`],
+//! `PAIRS` = [`SHIFTS`]) reads no table: the step computes it with the same shifts and
+//! a leading-zero count, about 19 instructions per 32 lanes against two gathers.
 //!
 //! **Range checks without wider lanes.** With `code = 2·L + s` the largest code of a
 //! 16-bit format is `i16::MAX`, so a sum past it cannot be seen after a saturating add.
@@ -36,6 +38,7 @@ use std::arch::x86_64::*;
 use super::gemm::{TILE_ROWS, TileJob};
 use super::lanes::{LaneCounts, MacParams};
 use crate::code::CodeStorage;
+use crate::delta::DeltaKind;
 use crate::unit::Arith;
 
 /// Lanes of one step: one `zmm` register of i16.
@@ -45,10 +48,17 @@ const PAIR_BUCKETS: u32 = 32;
 /// Register pairs a bucket table may take, fewest first (beyond 16, the gathers are as
 /// fast).
 const PAIR_COUNTS: [usize; 5] = [1, 2, 4, 8, 16];
+/// The `PAIRS` of the engine that computes Mitchell's Δ± in registers ([`mitchell`])
+/// instead of reading a table (beyond every register-pair count).
+pub(super) const SHIFTS: usize = 32;
+/// Largest accumulator fraction for [`SHIFTS`]: `(F + 1)·2^(F+1)`, the largest
+/// intermediate of the doubled Δ−, fits i16.
+const SHIFTS_MAX_FRAC: u32 = 10;
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
-/// How the engine reads `arith`'s Δ on codes stored as `C`: the fewest register pairs
+/// How the engine reads `arith`'s Δ on codes stored as `C`: [`SHIFTS`] for Mitchell's
+/// Δ with at most [`SHIFTS_MAX_FRAC`] fractional bits, else the fewest register pairs
 /// (of [`PAIR_COUNTS`]) that hold its table as buckets, 0 for gathers from the full
 /// table, or `None` where the engine cannot run `arith`. Codes must be i8 or i16, and
 /// accumulator codes, operand codes shifted to the accumulator's fraction and doubled Δ
@@ -61,19 +71,26 @@ pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<
     if !is_narrow::<C>() || arith.acc_format().bits() > 16 || !doubled_fits {
         return None;
     }
+    if arith.acc_delta().kind() == DeltaKind::Shift && p.frac <= SHIFTS_MAX_FRAC {
+        return Some(SHIFTS);
+    }
     PAIR_COUNTS
         .into_iter()
         .find(|&pairs| p.last_step < PAIR_BUCKETS * pairs as u32)
         .or_else(|| (t.len() <= 1 << 15).then_some(0))
 }
 
-/// The table the engine reads with `pairs` from [`pairs_for`]: for `pairs > 0` the
-/// doubled, interleaved bucket table of `32·pairs` buckets, the last repeated
-/// ([`crate::delta::DeltaTable::bucket_halves`]), for 0 the doubled full table
-/// ([`crate::delta::DeltaTable::interleaved_halves`], 47 KB for 16:10): i16 entries,
-/// two per i32 word, both built once per unit. `None` where `arith` has no table.
+/// The table the engine reads with `pairs` from [`pairs_for`]: none (empty) for
+/// [`SHIFTS`]; for other `pairs > 0` the doubled, interleaved bucket table of
+/// `32·pairs` buckets, the last repeated ([`crate::delta::DeltaTable::bucket_halves`]);
+/// for 0 the doubled full table ([`crate::delta::DeltaTable::interleaved_halves`],
+/// 47 KB for 16:10): i16 entries, two per i32 word, both built once per unit. `None`
+/// where `arith` has no table.
 pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option<&'a [i32]> {
     let t = arith.acc_delta().table()?;
+    if pairs == SHIFTS {
+        return Some(&[]);
+    }
     if pairs == 0 {
         return t.interleaved_halves();
     }
@@ -114,6 +131,14 @@ struct Consts {
     halve: __m128i,
     /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
     clear: __m512i,
+    /// For [`mitchell`]: the accumulator's fractional bits `F` and `F + 1`, `2^F − 1`,
+    /// `2^F`, `14 − F` and the doubled floor of Δ− (at least `i16::MIN`).
+    frac: __m128i,
+    frac_up: __m128i,
+    frac_mask: __m512i,
+    unit: __m512i,
+    lz_bias: __m512i,
+    floor: __m512i,
 }
 
 /// One row of the B panel, prepared once for every row of the tile.
@@ -137,9 +162,9 @@ struct Row {
 /// Runs the task's rows over panels of [`WIDE_LANES`] columns.
 ///
 /// # Safety
-/// The CPU supports AVX-512F and AVX-512BW, and `job.tab` was built by [`table`] with
+/// The CPU supports AVX-512F, BW and CD, and `job.tab` was built by [`table`] with
 /// `PAIRS` for the job's unit; `C` is i8 or i16 (checked).
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<'_, C>) {
     assert!(
         is_narrow::<C>(),
@@ -199,8 +224,8 @@ impl<'a> WideSums<'a> {
     /// group repeated). Returns the events `(saturated, flushed)`.
     ///
     /// # Safety
-    /// The CPU supports AVX-512F and AVX-512BW; `p` and `C` are those given to `new`.
-    #[target_feature(enable = "avx512f,avx512bw")]
+    /// The CPU supports AVX-512F, BW and CD; `p` and `C` are those given to `new`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
     pub(super) unsafe fn run<C: CodeStorage>(
         &self,
         p: &MacParams,
@@ -234,7 +259,8 @@ impl<'a> WideSums<'a> {
                 2 => sum_job::<C, 2>(p, tab, job),
                 4 => sum_job::<C, 4>(p, tab, job),
                 8 => sum_job::<C, 8>(p, tab, job),
-                _ => sum_job::<C, 16>(p, tab, job),
+                16 => sum_job::<C, 16>(p, tab, job),
+                _ => sum_job::<C, SHIFTS>(p, tab, job),
             }
         }
     }
@@ -252,7 +278,7 @@ struct SumJob<'a, C> {
 /// # Safety
 /// As [`WideSums::run`]; `tab` built by [`table`] with `PAIRS`; the operands hold every
 /// group of `job.out`.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 unsafe fn sum_job<C: CodeStorage, const PAIRS: usize>(
     p: &MacParams,
     tab: &[i32],
@@ -291,7 +317,7 @@ unsafe fn sum_job<C: CodeStorage, const PAIRS: usize>(
 ///
 /// # Safety
 /// `src` points at 32 readable codes.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn load_codes<C: CodeStorage>(src: *const C) -> __m512i {
     // SAFETY: the caller's contract.
@@ -308,7 +334,7 @@ unsafe fn load_codes<C: CodeStorage>(src: *const C) -> __m512i {
 ///
 /// # Safety
 /// `dst` points at 32 writable codes.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn store_codes<C: CodeStorage>(codes: __m512i, dst: *mut C) {
     // SAFETY: the caller's contract.
@@ -352,7 +378,7 @@ impl CleanPath {
 ///
 /// # Safety
 /// As [`rows`].
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     job: &mut TileJob<'_, C>,
@@ -395,7 +421,7 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 }
 
 /// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     job: &mut TileJob<'_, C>,
@@ -448,7 +474,7 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 ///
 /// # Safety
 /// As [`rows`].
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const COVERED: bool>(
     job: &mut TileJob<'_, C>,
@@ -517,7 +543,7 @@ struct Watch {
 ///
 /// # Safety
 /// As [`step`].
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
     p: &MacParams,
@@ -566,7 +592,7 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
 ///
 /// # Safety
 /// As [`add`].
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
     c: &Consts,
@@ -574,6 +600,9 @@ unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
     signs: __m512i,
     live: __mmask32,
 ) -> __m512i {
+    if PAIRS == SHIFTS {
+        return mitchell(c, d, _mm512_test_epi16_mask(signs, c.one), live);
+    }
     // `2·min(d >> drop, last_step)`, plus one bit below that the index drops; where the
     // table covers every difference, buckets past the last repeat it.
     let twice_bucket = if COVERED {
@@ -590,7 +619,7 @@ unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
 }
 
 /// Adds 32 i16 counters, read as unsigned, to their totals.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
     let mut lanes = [0u16; WIDE_LANES];
@@ -602,11 +631,16 @@ fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
 }
 
 /// The step's constants for `p` and the table built by [`table`] with `PAIRS`.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
     // The codes of a 16-bit format fit i16 (checked by `table`).
-    if PAIRS > 0 {
+    if PAIRS == SHIFTS {
+        assert!(
+            tab.is_empty() && p.frac <= SHIFTS_MAX_FRAC,
+            "Mitchell's Δ reads no table"
+        );
+    } else if PAIRS > 0 {
         assert!(
             tab.len() == 32 * PAIRS,
             "a bucket table holds 64 i16 entries per register pair"
@@ -632,12 +666,19 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         halve: _mm_cvtsi32_si128(p.step_drop.saturating_sub(1) as i32),
         // `2·rise ≤ i16::MAX` (checked by `pairs_for`), so this fits i16.
         clear: _mm512_set1_epi16((p.max_code - 2 * p.rise) as i16),
+        frac: _mm_cvtsi32_si128(p.frac as i32),
+        frac_up: _mm_cvtsi32_si128(p.frac as i32 + 1),
+        frac_mask: _mm512_set1_epi16(((1u32 << p.frac) - 1) as i16),
+        unit: _mm512_set1_epi16((1u32 << p.frac) as i16),
+        lz_bias: _mm512_set1_epi16(14 - p.frac as i16),
+        // `minus_floor` of the accumulator format.
+        floor: _mm512_set1_epi16((2 * (p.log_min - p.log_max - 1)).max(i32::from(i16::MIN)) as i16),
     }
 }
 
 /// # Safety
 /// `b` points at 32 readable codes; `C` is i8 or i16.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRow {
     // SAFETY: the caller's contract.
@@ -663,7 +704,7 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
 ///
 /// # Safety
 /// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     if a >> 1 == p.op_log_zero {
@@ -712,7 +753,7 @@ unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: 
 ///
 /// # Safety
 /// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn add<const PAIRS: usize>(
     c: &Consts,
@@ -723,7 +764,9 @@ unsafe fn add<const PAIRS: usize>(
     let diff = _mm512_sub_epi16(_mm512_srai_epi16::<1>(acc), _mm512_srai_epi16::<1>(product));
     let d = _mm512_abs_epi16(diff);
     let opposite = _mm512_and_si512(_mm512_xor_si512(acc, product), c.one);
-    let corr = if PAIRS > 0 {
+    let corr = if PAIRS == SHIFTS {
+        mitchell(c, d, _mm512_test_epi16_mask(opposite, c.one), !0)
+    } else if PAIRS > 0 {
         let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
         // SAFETY: forwarded contract.
@@ -745,12 +788,41 @@ unsafe fn add<const PAIRS: usize>(
     }
 }
 
+/// Mitchell's doubled Δ+ (lanes not in `opposite`) or Δ− (lanes in it) of log
+/// difference `d`, as [`crate::delta::ShiftDelta`] computes them, on the lanes of
+/// `keep`, 0 on the others. With `d = q·2^F + r`: `y = (2^F − ⌈r/2⌉) >> q` is Δ+;
+/// `z = 2^F − y` has its leading one at `p`, and with `s + 1 = F + 1 − p`
+/// (`lz16(z) + F − 14`) `2·Δ− = (z << (s + 1)) − (s + 1)·2^(F+1)`, at least the floor.
+/// At d = 0 with opposite signs (an exact cancellation, whose sum the step discards)
+/// this gives `−2F·2^F` where the table holds 0; both are ≤ 0, so the step's overflow
+/// test answers alike.
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
+#[inline]
+fn mitchell(c: &Consts, d: __m512i, opposite: __mmask32, keep: __mmask32) -> __m512i {
+    let q = _mm512_srl_epi16(d, c.frac);
+    // ⌈r/2⌉ = (r + 1) >> 1.
+    let half_up = _mm512_avg_epu16(_mm512_and_si512(d, c.frac_mask), _mm512_setzero_si512());
+    // Shifts by 16 or more give 0, as the reference's `q > F + 1` does.
+    let y = _mm512_srlv_epi16(_mm512_sub_epi16(c.unit, half_up), q);
+    let plus = _mm512_maskz_add_epi16(keep, y, y);
+    // z = 0 only at d = 0; 1 there keeps the count below defined.
+    let z = _mm512_max_epi16(_mm512_sub_epi16(c.unit, y), c.one);
+    // 16-bit leading zeros from 32-bit counts: both halves of each word are non-zero.
+    let lz_high = _mm512_lzcnt_epi32(z);
+    let lz_low = _mm512_lzcnt_epi32(_mm512_slli_epi32::<16>(z));
+    let lz = _mm512_or_si512(_mm512_slli_epi32::<16>(lz_high), lz_low);
+    let s1 = _mm512_sub_epi16(lz, c.lz_bias);
+    let minus = _mm512_sub_epi16(_mm512_sllv_epi16(z, s1), _mm512_sll_epi16(s1, c.frac_up));
+    let minus = _mm512_maskz_max_epi16(keep, minus, c.floor);
+    _mm512_mask_blend_epi16(opposite, plus, minus)
+}
+
 /// The bucket table's entries at `idx` (low 6 bits: the entry within a register pair;
 /// bits 6 and up: the pair) on the lanes of `keep`, 0 on the others.
 ///
 /// # Safety
 /// `c.tab` holds `32·PAIRS` words (asserted in `consts`), `PAIRS > 0`.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn permuted<const PAIRS: usize>(c: &Consts, idx: __m512i, keep: __mmask32) -> __m512i {
     // SAFETY: the caller's contract.
@@ -777,7 +849,7 @@ unsafe fn permuted<const PAIRS: usize>(c: &Consts, idx: __m512i, keep: __mmask32
 ///
 /// # Safety
 /// `c.tab` holds more than every index of `inside`'s lanes.
-#[target_feature(enable = "avx512f,avx512bw")]
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
 unsafe fn gathered(c: &Consts, idx: __m512i, inside: __mmask32) -> __m512i {
     // SAFETY: the caller's contract.
@@ -810,7 +882,11 @@ struct Sum {
 mod tests {
     use std::cell::Cell;
 
+    use std::arch::x86_64::*;
+
     use super::CHUNK;
+    use crate::delta::{DeltaFn, ShiftDelta};
+    use crate::kernels::lanes::MacParams;
     use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
     use crate::reference::SplitMix64;
     use crate::{Arith, Counts, DeltaKind, Format};
@@ -895,13 +971,53 @@ mod tests {
 
     /// Units whose Δ the i16 engine reads with permutes, and the tiles an 8-row product
     /// makes for them: one of 8 rows (a single register pair), or two of 4; and a unit
-    /// read with gathers, which never tries the clean path.
-    const CLEAN_UNITS: [(Format, DeltaKind, u32); 4] = [
+    /// read with gathers, which never tries the clean path; Mitchell's Δ, computed, in
+    /// tiles of 4 rows.
+    const CLEAN_UNITS: [(Format, DeltaKind, u32); 5] = [
         (Format::LNS16, DeltaKind::LutSmall, 1),
         (Format::LNS12, DeltaKind::Lut, 2),
         (Format::LNS12, DeltaKind::Pwl, 2),
         (Format::LNS16, DeltaKind::Lut, 0),
+        (Format::LNS16, DeltaKind::Shift, 2),
     ];
+
+    #[test]
+    fn computed_mitchell_delta_equals_the_shift_strategy_at_every_difference() {
+        if !SimdLevel::Avx512.is_available() {
+            return;
+        }
+        let formats = [(8, 3), (8, 6), (10, 4), (12, 6), (12, 7), (16, 8), (16, 10)];
+        for (bits, frac) in formats {
+            let fmt = Format::new(bits, frac).expect("valid format");
+            let shift = ShiftDelta::new(fmt);
+            let p = MacParams::new(&Arith::new(fmt, DeltaKind::Shift)).expect("lane format");
+            // SAFETY: AVX-512 F, BW and CD (checked above).
+            let c = unsafe { super::consts::<{ super::SHIFTS }>(&p, &[]) };
+            for first in (0..=i16::MAX as u16).step_by(32) {
+                let d: [u16; 32] = std::array::from_fn(|i| first + i as u16);
+                // Every other group drops its first four lanes.
+                let keep: u32 = if first % 64 == 0 { !0 } else { !0xF };
+                // SAFETY: as above; 64-byte loads and stores of 64-byte arrays.
+                let [plus, minus] = [0, !0].map(|opposite| unsafe {
+                    let d = _mm512_loadu_si512(d.as_ptr().cast());
+                    let corr = super::mitchell(&c, d, opposite, keep);
+                    let mut out = [0i16; 32];
+                    _mm512_storeu_si512(out.as_mut_ptr().cast(), corr);
+                    out
+                });
+                for i in 0..32 {
+                    let (d, kept) = (u32::from(d[i]), keep >> i & 1 == 1);
+                    let want = |v: i32| if kept { 2 * v } else { 0 };
+                    assert_eq!(i32::from(plus[i]), want(shift.plus(d)), "{fmt} Δ+({d})");
+                    if d > 0 {
+                        assert_eq!(i32::from(minus[i]), want(shift.minus(d)), "{fmt} Δ−({d})");
+                    } else {
+                        assert!(minus[i] <= 0, "{fmt}: Δ−(0) must not raise a sum");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn clean_path_keeps_tiles_with_zeros_flushed_products_and_cancellations() {

@@ -308,8 +308,9 @@ enum Engine {
     /// [`super::avx512::Avx512Lanes`] reading a step-function table's buckets.
     #[cfg(target_arch = "x86_64")]
     Avx512Steps,
-    /// [`super::avx512_wide`]: 32 lanes of i16 reading the full table (0) or a
-    /// step-function table's buckets from this many register pairs.
+    /// [`super::avx512_wide`]: 32 lanes of i16 reading the full table (0), a
+    /// step-function table's buckets from this many register pairs, or computing
+    /// Mitchell's Δ (`avx512_wide::SHIFTS`).
     #[cfg(target_arch = "x86_64")]
     Avx512Wide(usize),
 }
@@ -605,7 +606,11 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Wide(8) => unsafe { super::avx512_wide::rows::<C, 8>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(_) => unsafe { super::avx512_wide::rows::<C, 16>(job) },
+        Engine::Avx512Wide(16) => unsafe { super::avx512_wide::rows::<C, 16>(job) },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(_) => unsafe {
+            super::avx512_wide::rows::<C, { super::avx512_wide::SHIFTS }>(job)
+        },
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]

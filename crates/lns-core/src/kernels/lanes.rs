@@ -22,6 +22,7 @@ pub struct MacParams {
     pub(crate) plo: i32,
     pub(crate) phi: i32,
     /// Accumulator format constants.
+    pub(crate) frac: u32,
     pub(crate) log_zero: i32,
     pub(crate) log_min: i32,
     pub(crate) log_max: i32,
@@ -73,6 +74,7 @@ impl MacParams {
             shift,
             plo: (af.log_min() >> shift) - 1,
             phi: (af.log_max() >> shift) + 1,
+            frac: af.frac(),
             log_zero: af.log_zero(),
             log_min: af.log_min(),
             log_max: af.log_max(),

@@ -35,8 +35,10 @@ impl SimdLevel {
             if std::arch::is_x86_feature_detected!("avx2") {
                 levels.push(SimdLevel::Avx2);
             }
+            // Every CPU with AVX-512BW also has CD (leading-zero counts).
             if std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512cd")
             {
                 levels.push(SimdLevel::Avx512);
             }
