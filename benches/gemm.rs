@@ -1,4 +1,4 @@
-//! GEMM `n×n×n`: LNS-16 (LUT, PWL, small LUT) against f32 `matrixmultiply` (the crate
+//! GEMM `n×n×n`: LNS-16 (LUT, PWL, small LUT, shift) against f32 `matrixmultiply` (the crate
 //! burn-ndarray multiplies with) and burn-flex's f32 matmul, in one run.
 //!
 //! Run: `cargo bench -p lns-benches --bench gemm`. Throughput is reported in
@@ -41,7 +41,12 @@ fn bench_gemm(c: &mut Criterion) {
     group.sample_size(10);
     for n in SIZES {
         group.throughput(Throughput::Elements((n * n * n) as u64));
-        for kind in [DeltaKind::Lut, DeltaKind::Pwl, DeltaKind::LutSmall] {
+        for kind in [
+            DeltaKind::Lut,
+            DeltaKind::Pwl,
+            DeltaKind::LutSmall,
+            DeltaKind::Shift,
+        ] {
             let unit = Arith::new(Format::LNS16, kind);
             let (a, b) = lns16_operands(&unit, n);
             let mut out = vec![0i16; n * n];
