@@ -20,17 +20,18 @@
 //! **Events.** Lanes count flushes and saturations in i16 registers over chunks of
 //! [`CHUNK`] steps (at most two events per step), widened into u32 after each chunk.
 //!
-//! **The clean path.** Most tiles never saturate and never flush a sum. Where Δ comes
-//! from permutes, a tile is first run on a shorter step that handles zeros, flushed products (counted) and exact
-//! cancellations in line but neither checks nor repairs a sum beyond the range: it only
-//! keeps, across the tile, the largest larger term and the smallest kept sum. If either
-//! shows that a step could have saturated (`big > max_code − 2·rise`, see
-//! [`crate::delta::DeltaTable::rise`]; an overflowing product is itself such a term) or flushed
-//! a sum, the tile is discarded and run again on the full step. Kept tiles are therefore
-//! equal to the full step's, code for code and count for count. A task stops trying the
-//! clean path once more than one tile in eight of those it tried was discarded. (With
-//! gathers, the gathers bound the step and the shorter step gains nothing, so the tiles
-//! that training discards — sums that flush in backward passes — would only cost.)
+//! **The clean path.** Most tiles never saturate. Where Δ comes from permutes or is
+//! computed, a tile is first run on a shorter step that handles zeros, exact
+//! cancellations and flushes of products and of sums (counted) in line, but neither
+//! checks nor repairs a sum beyond the top of the range: it only keeps, across the
+//! tile, the largest larger term. If that shows that a step could have saturated
+//! (`big > max_code − 2·rise`, see [`crate::delta::DeltaTable::rise`]; an overflowing
+//! product is itself such a term), the tile is discarded and run again on the full
+//! step. Kept tiles are therefore equal to the full step's, code for code and count for
+//! count. A flushed sum stays below `min_code`, which every later step reads as zero.
+//! A task stops trying the clean path once more than one tile in eight of those it
+//! tried was discarded. (With gathers, the gathers bound the step and the shorter step
+//! gains nothing.)
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -470,7 +471,7 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0` on the clean path (module
 /// notes). Stores them and returns `true`, or stores nothing and returns `false` where
-/// a sum may have saturated or flushed.
+/// a sum may have saturated.
 ///
 /// # Safety
 /// As [`rows`].
@@ -490,10 +491,7 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
     let mut acc = [c.zero_code; R];
     let mut flushed = [_mm512_setzero_si512(); R];
     let mut totals = [LaneCounts::<WIDE_LANES>::default(); R];
-    let mut watch = Watch {
-        big: _mm512_set1_epi16(i16::MIN),
-        kept: _mm512_set1_epi16(i16::MAX),
-    };
+    let mut big = _mm512_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
             // SAFETY: `kk < k`: the panel row holds 32 codes, which are i8 or i16
@@ -503,7 +501,7 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
-                unsafe { clean_step::<PAIRS, COVERED>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
+                unsafe { clean_step::<PAIRS, COVERED>(p, &c, &mut acc[r], &mut flushed[r], &mut big, a, &b) };
             });
         }
         for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
@@ -511,9 +509,7 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
             *counter = _mm512_setzero_si512();
         }
     }
-    let may_saturate = _mm512_cmpge_epi16_mask(watch.big, c.clear);
-    let may_flush = _mm512_cmplt_epi16_mask(watch.kept, c.min_code);
-    if may_saturate | may_flush != 0 {
+    if _mm512_cmpge_epi16_mask(big, c.clear) != 0 {
         return false;
     }
     for (r, (acc, total)) in acc.iter().zip(&totals).enumerate() {
@@ -528,18 +524,10 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
     true
 }
 
-/// What the clean path keeps across a tile to decide afterwards whether it holds.
-struct Watch {
-    /// The largest larger term of any sum.
-    big: __m512i,
-    /// The smallest sum that was kept (neither an exact cancellation nor a sum with a
-    /// zero term).
-    kept: __m512i,
-}
-
-/// One MAC step of the clean path on 32 lanes: [`step`] where no sum saturates or
-/// flushes. Codes below `min_code` of any value stand for zero in the accumulator (a
-/// flushed product is merged in as one), which `clean_tile` writes as the zero code.
+/// One MAC step of the clean path on 32 lanes: [`step`] where no sum saturates. Codes
+/// below `min_code` of any value stand for zero in the accumulator (a flushed product
+/// is merged in as one, a flushed sum is kept as it is), which `clean_tile` writes as
+/// the zero code.
 ///
 /// # Safety
 /// As [`step`].
@@ -550,7 +538,7 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
     c: &Consts,
     acc: &mut __m512i,
     flushed: &mut __m512i,
-    watch: &mut Watch,
+    big_seen: &mut __m512i,
     a: i32,
     b: &BRow,
 ) {
@@ -564,9 +552,7 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
     // Zero where B is zero; below `min_code` where the product underflows.
     let product = _mm512_mask_adds_epi16(c.zero_code, b.nonzero, a_even, b.by_sign[sign]);
     let product_live = _mm512_mask_cmpge_epi16_mask(b.nonzero, product, c.min_code);
-    // A saturating add, which never saturates within a chunk, compiles to one masked
-    // instruction.
-    *flushed = _mm512_mask_adds_epu16(*flushed, b.nonzero & !product_live, *flushed, c.one);
+    let product_flushed = b.nonzero & !product_live;
     let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
     let d = _mm512_abs_epi16(_mm512_sub_epi16(
         _mm512_srai_epi16::<1>(old),
@@ -581,8 +567,13 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
     // are, the larger log wins, and equal logs either agree or cancel.
     let big = _mm512_max_epi16(old, product);
     let sum = _mm512_adds_epi16(big, corr);
-    watch.big = _mm512_max_epi16(watch.big, big);
-    watch.kept = _mm512_mask_min_epi16(watch.kept, live & !cancel, watch.kept, sum);
+    *big_seen = _mm512_max_epi16(*big_seen, big);
+    // A sum below the range flushes: it stays below `min_code`, which reads as zero.
+    // A lane flushes its product or its sum, not both.
+    let under = _mm512_mask_cmplt_epi16_mask(live & !cancel, sum, c.min_code);
+    // A saturating add, which never saturates within a chunk, compiles to one masked
+    // instruction.
+    *flushed = _mm512_mask_adds_epu16(*flushed, product_flushed | under, *flushed, c.one);
     *acc = _mm512_mask_mov_epi16(sum, cancel, c.zero_code);
 }
 
@@ -1020,7 +1011,7 @@ mod tests {
     }
 
     #[test]
-    fn clean_path_keeps_tiles_with_zeros_flushed_products_and_cancellations() {
+    fn clean_path_keeps_tiles_with_zeros_cancellations_and_flushed_products_and_sums() {
         if !SimdLevel::Avx512.is_available() {
             return;
         }
@@ -1028,56 +1019,60 @@ mod tests {
             let (tiny, x) = (fmt.log_min() + 3, 1 << (fmt.frac() - 1));
             // Row 0 cancels exactly (x − x); row 1 starts with tiny terms that cancel
             // and multiplies the smallest A codes by B codes of a quarter every third
-            // step (flushed products, counted in line); row 3 is zero in A; the others
-            // are plain.
-            let (mut a, mut b) = tiles_with(
-                fmt,
-                &[
-                    Some([(x, false), (x, true)]),
-                    Some([(tiny, false), (tiny, true)]),
-                ],
-            );
-            let k = a.len() / ROWS;
-            let quarter = -2 << fmt.frac();
-            for kk in (2..k).step_by(3) {
-                a[k + kk] = code(fmt.log_min(), kk % 2 == 0);
-                b[kk * 32..(kk + 1) * 32].fill(code(quarter, kk % 4 == 0));
-            }
-            a[3 * k..4 * k].fill(fmt.zero() as i16);
-            for j in (0..b.len()).step_by(7) {
-                b[j] = fmt.zero() as i16;
-            }
-            let unit = Arith::new(fmt, kind);
-            let ([wide, reference], (kept, discarded)) =
-                clean_tiles(|| both(&unit, &a, &b, (ROWS, k, 32)));
+            // step (flushed products); row 2 starts with two tiny terms one code apart
+            // and of opposite signs, whose sum flushes (or plain codes, to count the
+            // other events); row 3 is zero in A; the others are plain.
+            let product = |sum_flushes: bool| {
+                let row_2 = sum_flushes.then_some([(tiny + 1, false), (tiny, true)]);
+                let (mut a, mut b) = tiles_with(
+                    fmt,
+                    &[
+                        Some([(x, false), (x, true)]),
+                        Some([(tiny, false), (tiny, true)]),
+                        row_2,
+                    ],
+                );
+                let k = a.len() / ROWS;
+                let quarter = -2 << fmt.frac();
+                for kk in (2..k).step_by(3) {
+                    a[k + kk] = code(fmt.log_min(), kk % 2 == 0);
+                    b[kk * 32..(kk + 1) * 32].fill(code(quarter, kk % 4 == 0));
+                }
+                a[3 * k..4 * k].fill(fmt.zero() as i16);
+                for j in (0..b.len()).step_by(7) {
+                    b[j] = fmt.zero() as i16;
+                }
+                let unit = Arith::new(fmt, kind);
+                clean_tiles(|| both(&unit, &a, &b, (ROWS, k, 32)))
+            };
+            let ([_, without], _) = product(false);
+            let ([wide, reference], (kept, discarded)) = product(true);
             assert_eq!(wide, reference, "{fmt} {kind}");
-            assert!(reference.1.flushed > 0, "{fmt} {kind}: products flush");
+            assert!(without.1.flushed > 0, "{fmt} {kind}: products flush");
+            assert!(
+                reference.1.flushed > without.1.flushed,
+                "{fmt} {kind}: row 2's sums flush"
+            );
             assert_eq!((kept, discarded), (tiles, 0), "{fmt} {kind}");
         }
     }
 
     #[test]
-    fn clean_path_discards_tiles_whose_sums_saturate_or_flush() {
+    fn clean_path_discards_tiles_whose_sums_saturate() {
         if !SimdLevel::Avx512.is_available() {
             return;
         }
         for (fmt, kind, tiles) in CLEAN_UNITS {
-            let (top, bottom) = (fmt.log_max() - 1, fmt.log_min() + 3);
-            for (what, pair) in [
-                ("saturates", [(top, false), (top, false)]),
-                ("flushes", [(bottom + 1, false), (bottom, true)]),
-            ] {
-                let (a, b) = tiles_with(fmt, &[None, Some(pair)]);
-                let unit = Arith::new(fmt, kind);
-                let ([wide, reference], (kept, discarded)) =
-                    clean_tiles(|| both(&unit, &a, &b, (ROWS, a.len() / ROWS, 32)));
-                assert_eq!(wide, reference, "{fmt} {kind} {what}");
-                let events = reference.1.saturated + reference.1.flushed;
-                assert!(events > 0, "{fmt} {kind}: the sum {what}");
-                // The tile of row 1 is discarded; of two 4-row tiles, rows 4..8 are kept.
-                let expected = if tiles == 0 { (0, 0) } else { (tiles - 1, 1) };
-                assert_eq!((kept, discarded), expected, "{fmt} {kind} {what}");
-            }
+            let top = fmt.log_max() - 1;
+            let (a, b) = tiles_with(fmt, &[None, Some([(top, false), (top, false)])]);
+            let unit = Arith::new(fmt, kind);
+            let ([wide, reference], (kept, discarded)) =
+                clean_tiles(|| both(&unit, &a, &b, (ROWS, a.len() / ROWS, 32)));
+            assert_eq!(wide, reference, "{fmt} {kind}");
+            assert!(reference.1.saturated > 0, "{fmt} {kind}: the sum saturates");
+            // The tile of row 1 is discarded; of two 4-row tiles, rows 4..8 are kept.
+            let expected = if tiles == 0 { (0, 0) } else { (tiles - 1, 1) };
+            assert_eq!((kept, discarded), expected, "{fmt} {kind}");
         }
     }
 
