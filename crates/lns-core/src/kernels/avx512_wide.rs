@@ -20,8 +20,7 @@
 //! **Events.** Lanes count flushes and saturations in i16 registers over chunks of
 //! [`CHUNK`] steps (at most two events per step), widened into u32 after each chunk.
 //!
-//! **The clean path.** Most tiles never saturate. Where Δ comes from permutes or is
-//! computed, a tile is first run on a shorter step that handles zeros, exact
+//! **The clean path.** Most tiles never saturate. A tile is first run on a shorter step that handles zeros, exact
 //! cancellations and flushes of products and of sums (counted) in line, but neither
 //! checks nor repairs a sum beyond the top of the range: it only keeps, across the
 //! tile, the largest larger term. If that shows that a step could have saturated
@@ -30,8 +29,8 @@
 //! step. Kept tiles are therefore equal to the full step's, code for code and count for
 //! count. A flushed sum stays below `min_code`, which every later step reads as zero.
 //! A task stops trying the clean path once more than one tile in eight of those it
-//! tried was discarded. (With gathers, the gathers bound the step and the shorter step
-//! gains nothing.)
+//! tried was discarded. Full tables read with gathers take the clean path too: the
+//! gathers bound both steps, but the shorter one leaves them more of the core.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -388,9 +387,7 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     j0: usize,
     width: usize,
 ) {
-    // Tables read with gathers are bound by the gathers, which the clean path does not
-    // save, so only discarded tiles would count.
-    if PAIRS > 0 && clean.worth_trying() {
+    if clean.worth_trying() {
         clean.tried += 1;
         // SAFETY: forwarded contract.
         let kept = unsafe {
@@ -578,8 +575,8 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
 }
 
 /// The doubled Δ± of log difference `d` and relative sign `signs & 1` on the lanes of
-/// `live`, 0 on the others, from a bucket table (`PAIRS > 0`); `COVERED` as
-/// [`CleanPath::covered`].
+/// `live`, 0 on the others: computed ([`SHIFTS`]), gathered from the full table (0) or
+/// permuted from a bucket table; `COVERED` as [`CleanPath::covered`].
 ///
 /// # Safety
 /// As [`add`].
@@ -593,6 +590,14 @@ unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
 ) -> __m512i {
     if PAIRS == SHIFTS {
         return mitchell(c, d, _mm512_test_epi16_mask(signs, c.one), live);
+    }
+    if PAIRS == 0 {
+        // Differences past the last entry read 0 (not read at all).
+        let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
+        // 2·d | (signs & 1)
+        let idx = _mm512_ternarylogic_epi32::<0xD8>(_mm512_add_epi16(d, d), signs, c.one);
+        // SAFETY: forwarded contract (`inside` lanes index the full table).
+        return unsafe { gathered(c, idx, inside) };
     }
     // `2·min(d >> drop, last_step)`, plus one bit below that the index drops; where the
     // table covers every difference, buckets past the last repeat it.
@@ -961,14 +966,13 @@ mod tests {
     }
 
     /// Units whose Δ the i16 engine reads with permutes, and the tiles an 8-row product
-    /// makes for them: one of 8 rows (a single register pair), or two of 4; and a unit
-    /// read with gathers, which never tries the clean path; Mitchell's Δ, computed, in
-    /// tiles of 4 rows.
+    /// makes for them: one of 8 rows (a single register pair), or two of 4; a unit read
+    /// with gathers and one whose Δ is computed (Mitchell's), both in tiles of 4 rows.
     const CLEAN_UNITS: [(Format, DeltaKind, u32); 5] = [
         (Format::LNS16, DeltaKind::LutSmall, 1),
         (Format::LNS12, DeltaKind::Lut, 2),
         (Format::LNS12, DeltaKind::Pwl, 2),
-        (Format::LNS16, DeltaKind::Lut, 0),
+        (Format::LNS16, DeltaKind::Lut, 2),
         (Format::LNS16, DeltaKind::Shift, 2),
     ];
 
@@ -1071,7 +1075,7 @@ mod tests {
             assert_eq!(wide, reference, "{fmt} {kind}");
             assert!(reference.1.saturated > 0, "{fmt} {kind}: the sum saturates");
             // The tile of row 1 is discarded; of two 4-row tiles, rows 4..8 are kept.
-            let expected = if tiles == 0 { (0, 0) } else { (tiles - 1, 1) };
+            let expected = (tiles - 1, 1);
             assert_eq!((kept, discarded), expected, "{fmt} {kind}");
         }
     }
