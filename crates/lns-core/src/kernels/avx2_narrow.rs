@@ -5,11 +5,11 @@
 //! byte tables (Δ+ and Δ−, low and high) for all 16 lanes; other tables of up to 2^15
 //! entries per sign are read with two 8-lane gathers of i16 entries per step.
 //!
-//! With byte tables, like the AVX-512 engine, a tile first runs on the clean step, which handles zeros,
-//! flushed products (counted) and exact cancellations in line but never checks a sum
-//! against the range: it keeps the largest larger term and the smallest kept sum, and
-//! where these show that a sum may have saturated or flushed, the tile is discarded and
-//! run again on the full step, which saturates and flushes like the scalar reference.
+//! With byte tables, like the AVX-512 engine, a tile first runs on the clean step, which
+//! handles zeros, exact cancellations and flushes of products and of sums (counted) in
+//! line but never checks a sum against the top of the range: it keeps the largest
+//! larger term, and where this shows that a sum may have saturated, the tile is
+//! discarded and run again on the full step, which saturates like the scalar reference.
 //! Kept tiles therefore equal the full step's, code for code and count for count. The
 //! masks of the AVX-512 engine are all-ones lanes here.
 
@@ -112,15 +112,6 @@ struct Row {
     acc: __m256i,
     flushed: __m256i,
     saturated: __m256i,
-}
-
-/// What the clean path keeps across a tile to decide afterwards whether it holds.
-struct Watch {
-    /// The largest larger term of any sum.
-    big: __m256i,
-    /// The smallest sum that was kept (neither an exact cancellation nor a sum with a
-    /// zero term).
-    kept: __m256i,
 }
 
 /// How the clean path has fared in one task: it stops trying once more than one tile
@@ -379,7 +370,7 @@ unsafe fn sum<const GATHER: bool>(
 }
 
 /// Rows `i0 .. i0 + R` on the clean path: stores them and returns `true`, or stores
-/// nothing and returns `false` where a sum may have saturated or flushed.
+/// nothing and returns `false` where a sum may have saturated.
 ///
 /// # Safety
 /// As [`rows`].
@@ -399,10 +390,8 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize>(
     let mut acc = [c.zero_code; R];
     let mut flushed = [_mm256_setzero_si256(); R];
     let mut totals = [LaneCounts::<LANES>::default(); R];
-    let mut watch = Watch {
-        big: _mm256_set1_epi16(i16::MIN),
-        kept: _mm256_set1_epi16(i16::MAX),
-    };
+    // The largest larger term of any sum.
+    let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
             // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`gathers_for`).
@@ -410,7 +399,7 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize>(
             unroll!(R, r => {
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
-                step(p, c, &mut acc[r], &mut flushed[r], &mut watch, a, &b);
+                step(p, c, &mut acc[r], &mut flushed[r], &mut big, a, &b);
             });
         }
         for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
@@ -418,9 +407,8 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize>(
             *counter = _mm256_setzero_si256();
         }
     }
-    let may_saturate = _mm256_cmpgt_epi16(watch.big, _mm256_sub_epi16(c.clear, c.one));
-    let may_flush = _mm256_cmpgt_epi16(c.min_code, watch.kept);
-    if _mm256_movemask_epi8(_mm256_or_si256(may_saturate, may_flush)) != 0 {
+    let may_saturate = _mm256_cmpgt_epi16(big, _mm256_sub_epi16(c.clear, c.one));
+    if _mm256_movemask_epi8(may_saturate) != 0 {
         return false;
     }
     for (r, (acc, total)) in acc.iter().zip(&totals).enumerate() {
@@ -470,7 +458,7 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
 
 /// One MAC step of the clean path on 16 lanes: the AVX-512 clean step's operations,
 /// with all-ones lanes for masks. Codes below `min_code` of any value stand for zero in
-/// the accumulator (a flushed product is merged in as one).
+/// the accumulator (a flushed product is merged in as one, a flushed sum kept as it is).
 #[target_feature(enable = "avx2")]
 #[inline]
 fn step(
@@ -478,7 +466,7 @@ fn step(
     c: &Consts,
     acc: &mut __m256i,
     flushed: &mut __m256i,
-    watch: &mut Watch,
+    big_seen: &mut __m256i,
     a: i32,
     b: &BRow,
 ) {
@@ -510,9 +498,14 @@ fn step(
     // are, the larger log wins, and equal logs either agree or cancel.
     let big = _mm256_max_epi16(old, product);
     let sum = _mm256_adds_epi16(big, corr);
-    watch.big = _mm256_max_epi16(watch.big, big);
-    let kept = _mm256_andnot_si256(cancel, live);
-    watch.kept = _mm256_blendv_epi8(watch.kept, _mm256_min_epi16(watch.kept, sum), kept);
+    *big_seen = _mm256_max_epi16(*big_seen, big);
+    // A sum below the range flushes (counted); it stays below `min_code`, which reads as
+    // zero. A lane flushes its product or its sum, not both.
+    let under = _mm256_andnot_si256(
+        cancel,
+        _mm256_and_si256(live, _mm256_cmpgt_epi16(c.min_code, sum)),
+    );
+    *flushed = _mm256_sub_epi16(*flushed, under);
     *acc = _mm256_blendv_epi8(sum, c.zero_code, cancel);
 }
 
@@ -664,57 +657,68 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn clean_path_keeps_tiles_with_zeros_flushed_products_and_cancellations() {
+    fn clean_path_keeps_tiles_with_zeros_cancellations_and_flushed_products_and_sums() {
         if !SimdLevel::Avx2.is_available() {
             return;
         }
         let (x, tiny) = (1 << (FMT.frac() - 1), FMT.log_min() + 3);
         // Row 0 cancels exactly (x − x); row 1 starts with tiny terms that cancel, then
         // multiplies the smallest A codes by B codes of a quarter every third step
-        // (flushed products); row 3 is zero in A; B has zeros.
-        let (mut a, mut b) = operands(
-            300,
-            &[
-                [code(x, false), code(x, true)],
-                [code(tiny, false), code(tiny, true)],
-            ],
-        );
-        let k = 300;
-        for kk in (2..k).step_by(3) {
-            a[k + kk] = code(FMT.log_min(), kk % 2 == 0);
-            b[kk * LANES..(kk + 1) * LANES].fill(code(-2 << FMT.frac(), kk % 4 == 0));
-        }
-        a[3 * k..4 * k].fill(FMT.zero() as i16);
-        for j in (0..b.len()).step_by(7) {
-            b[j] = FMT.zero() as i16;
-        }
-        let ([narrow, reference], tiles) = both(&a, &b);
+        // (flushed products); row 2 starts with two tiny terms one code apart and of
+        // opposite signs, whose sum flushes (or plain codes, to count the other events);
+        // row 3 is zero in A; B has zeros.
+        let product = |sum_flushes: bool| {
+            let k = 300;
+            let plain = operands(k, &[]).0[2 * k..2 * k + 2]
+                .try_into()
+                .expect("two codes");
+            let row_2 = if sum_flushes {
+                [code(tiny + 1, false), code(tiny, true)]
+            } else {
+                plain
+            };
+            let (mut a, mut b) = operands(
+                k,
+                &[
+                    [code(x, false), code(x, true)],
+                    [code(tiny, false), code(tiny, true)],
+                    row_2,
+                ],
+            );
+            for kk in (2..k).step_by(3) {
+                a[k + kk] = code(FMT.log_min(), kk % 2 == 0);
+                b[kk * LANES..(kk + 1) * LANES].fill(code(-2 << FMT.frac(), kk % 4 == 0));
+            }
+            a[3 * k..4 * k].fill(FMT.zero() as i16);
+            for j in (0..b.len()).step_by(7) {
+                b[j] = FMT.zero() as i16;
+            }
+            both(&a, &b)
+        };
+        let ([_, without], _) = product(false);
+        let ([narrow, reference], tiles) = product(true);
         assert_eq!(narrow, reference);
-        assert!(reference.1.flushed > 0, "products flush");
+        assert!(without.1.flushed > 0, "products flush");
+        assert!(
+            reference.1.flushed > without.1.flushed,
+            "row 2's sums flush"
+        );
         assert_eq!(tiles, (2, 0));
     }
 
     #[test]
-    fn clean_path_discards_tiles_whose_sums_saturate_or_flush() {
+    fn clean_path_discards_tiles_whose_sums_saturate() {
         if !SimdLevel::Avx2.is_available() {
             return;
         }
-        let (top, bottom) = (FMT.log_max() - 1, FMT.log_min() + 3);
-        for (what, pair) in [
-            ("saturates", [code(top, false), code(top, false)]),
-            ("flushes", [code(bottom + 1, false), code(bottom, true)]),
-        ] {
-            let plain = operands(64, &[]).0[..2].try_into().expect("two codes");
-            let (a, b) = operands(64, &[plain, pair]);
-            let ([narrow, reference], tiles) = both(&a, &b);
-            assert_eq!(narrow, reference, "the sum {what}");
-            assert!(
-                reference.1.saturated + reference.1.flushed > 0,
-                "the sum {what}"
-            );
-            // Row 1's tile is discarded and rerun; rows 4..8 are kept.
-            assert_eq!(tiles, (1, 1), "the sum {what}");
-        }
+        let top = FMT.log_max() - 1;
+        let plain = operands(64, &[]).0[..2].try_into().expect("two codes");
+        let (a, b) = operands(64, &[plain, [code(top, false), code(top, false)]]);
+        let ([narrow, reference], tiles) = both(&a, &b);
+        assert_eq!(narrow, reference);
+        assert!(reference.1.saturated > 0, "the sum saturates");
+        // Row 1's tile is discarded and rerun; rows 4..8 are kept.
+        assert_eq!(tiles, (1, 1));
     }
 
     #[test]
