@@ -20,17 +20,20 @@
 //! **Events.** Lanes count flushes and saturations in i16 registers over chunks of
 //! [`CHUNK`] steps (at most two events per step), widened into u32 after each chunk.
 //!
-//! **The clean path.** Most tiles never saturate. A tile is first run on a shorter step that handles zeros, exact
-//! cancellations and flushes of products and of sums (counted) in line, but neither
-//! checks nor repairs a sum beyond the top of the range: it only keeps, across the
-//! tile, the largest larger term. If that shows that a step could have saturated
-//! (`big > max_code − 2·rise`, see [`crate::delta::DeltaTable::rise`]; an overflowing
-//! product is itself such a term), the tile is discarded and run again on the full
-//! step. Kept tiles are therefore equal to the full step's, code for code and count for
-//! count. A flushed sum stays below `min_code`, which every later step reads as zero.
-//! A task stops trying the clean path once more than one tile in eight of those it
-//! tried was discarded. Full tables read with gathers take the clean path too: the
-//! gathers bound both steps, but the shorter one leaves them more of the core.
+//! **The clean path.** Most tiles never saturate. A tile is first run on a shorter
+//! step that handles zeros, exact cancellations and flushed products (counted) in
+//! line, but neither checks nor repairs a sum beyond the top of the range: it keeps,
+//! across the tile, the largest larger term, and if that shows that a step could have
+//! saturated (`big > max_code − 2·rise`, see [`crate::delta::DeltaTable::rise`]; an
+//! overflowing product is itself such a term), the tile is discarded and run again on
+//! the full step. Sums that flush are watched for (the smallest kept sum) until one
+//! does; from that tile on, the task's clean step counts them in line (one more
+//! instruction per step; a flushed sum stays below `min_code`, which later steps read
+//! as zero), as the backward passes of training need. Kept tiles are therefore equal
+//! to the full step's, code for code and count for count. A task stops trying the
+//! clean path once more than one tile in eight of those it tried was discarded. Full
+//! tables read with gathers take the clean path too: the gathers bound both steps, but
+//! the shorter one leaves them more of the core.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -352,6 +355,9 @@ struct CleanPath {
     /// The bucket table holds every log difference of two codes `>> step_drop`
     /// (`step_drop > 0`), so the step need not clamp it.
     covered: bool,
+    /// A tile of this task flushed a sum: later tiles count flushed sums in line (one
+    /// more instruction per step) instead of watching for them.
+    count_sums: bool,
     tried: u32,
     discarded: u32,
 }
@@ -361,6 +367,7 @@ impl CleanPath {
         let widest = (p.log_max - p.log_min) as u32;
         CleanPath {
             covered: p.step_drop > 0 && widest >> p.step_drop < PAIR_BUCKETS * PAIRS as u32,
+            count_sums: false,
             tried: 0,
             discarded: 0,
         }
@@ -371,6 +378,17 @@ impl CleanPath {
     fn worth_trying(&self) -> bool {
         self.discarded * 8 <= self.tried + 8
     }
+}
+
+/// How a tile fared on the clean path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Stored: equal to the full step's.
+    Kept,
+    /// Not stored: a sum may have saturated.
+    MaySaturate,
+    /// Not stored: a sum flushed while the step was not counting flushed sums.
+    SumsFlushed,
 }
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
@@ -389,17 +407,15 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 ) {
     if clean.worth_trying() {
         clean.tried += 1;
-        // SAFETY: forwarded contract.
-        let kept = unsafe {
-            if clean.covered {
-                clean_tile::<C, PAIRS, R, true>(job, i0, j0, width)
-            } else {
-                clean_tile::<C, PAIRS, R, false>(job, i0, j0, width)
-            }
-        };
+        // SAFETY (both): forwarded contract.
+        let mut outcome = unsafe { clean_tile_of::<C, PAIRS, R>(job, clean, i0, j0, width) };
+        if outcome == Outcome::SumsFlushed {
+            clean.count_sums = true;
+            outcome = unsafe { clean_tile_of::<C, PAIRS, R>(job, clean, i0, j0, width) };
+        }
         #[cfg(test)]
-        tests::record_clean_tile(kept);
-        if kept {
+        tests::record_clean_tile(outcome == Outcome::Kept);
+        if outcome == Outcome::Kept {
             return;
         }
         clean.discarded += 1;
@@ -466,20 +482,51 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     }
 }
 
-/// Rows `i0 .. i0 + R` against the packed panel at column `j0` on the clean path (module
-/// notes). Stores them and returns `true`, or stores nothing and returns `false` where
-/// a sum may have saturated.
+/// [`clean_tile`] as the task's clean path stands: covered or not, counting flushed
+/// sums or not.
 ///
 /// # Safety
 /// As [`rows`].
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const COVERED: bool>(
+unsafe fn clean_tile_of<C: CodeStorage, const PAIRS: usize, const R: usize>(
+    job: &mut TileJob<'_, C>,
+    clean: &CleanPath,
+    i0: usize,
+    j0: usize,
+    width: usize,
+) -> Outcome {
+    // SAFETY: forwarded contract.
+    unsafe {
+        match (clean.covered, clean.count_sums) {
+            (true, true) => clean_tile::<C, PAIRS, R, true, true>(job, i0, j0, width),
+            (true, false) => clean_tile::<C, PAIRS, R, true, false>(job, i0, j0, width),
+            (false, true) => clean_tile::<C, PAIRS, R, false, true>(job, i0, j0, width),
+            (false, false) => clean_tile::<C, PAIRS, R, false, false>(job, i0, j0, width),
+        }
+    }
+}
+
+/// Rows `i0 .. i0 + R` against the packed panel at column `j0` on the clean path (module
+/// notes), counting flushed sums in line with `COUNT`, else watching for them. Stores
+/// the rows where they equal the full step's.
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
+#[inline]
+unsafe fn clean_tile<
+    C: CodeStorage,
+    const PAIRS: usize,
+    const R: usize,
+    const COVERED: bool,
+    const COUNT: bool,
+>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,
     width: usize,
-) -> bool {
+) -> Outcome {
     let (k, p) = (job.k, job.p);
     let c = consts::<PAIRS>(p, job.tab);
     let a_rows: [&[C]; R] = job.a_rows(i0);
@@ -488,7 +535,10 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
     let mut acc = [c.zero_code; R];
     let mut flushed = [_mm512_setzero_si512(); R];
     let mut totals = [LaneCounts::<WIDE_LANES>::default(); R];
-    let mut big = _mm512_set1_epi16(i16::MIN);
+    let mut watch = Watch {
+        big: _mm512_set1_epi16(i16::MIN),
+        kept: _mm512_set1_epi16(i16::MAX),
+    };
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
             // SAFETY: `kk < k`: the panel row holds 32 codes, which are i8 or i16
@@ -498,7 +548,7 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
-                unsafe { clean_step::<PAIRS, COVERED>(p, &c, &mut acc[r], &mut flushed[r], &mut big, a, &b) };
+                unsafe { clean_step::<PAIRS, COVERED, COUNT>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
             });
         }
         for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
@@ -506,8 +556,11 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
             *counter = _mm512_setzero_si512();
         }
     }
-    if _mm512_cmpge_epi16_mask(big, c.clear) != 0 {
-        return false;
+    if _mm512_cmpge_epi16_mask(watch.big, c.clear) != 0 {
+        return Outcome::MaySaturate;
+    }
+    if !COUNT && _mm512_cmplt_epi16_mask(watch.kept, c.min_code) != 0 {
+        return Outcome::SumsFlushed;
     }
     for (r, (acc, total)) in acc.iter().zip(&totals).enumerate() {
         // Every code below the smallest is zero (see `clean_step`).
@@ -518,7 +571,16 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
         unsafe { _mm512_storeu_si512(codes.as_mut_ptr().cast(), acc) };
         job.store_row(i0 + r, j0, width, &codes.map(i32::from), total);
     }
-    true
+    Outcome::Kept
+}
+
+/// What the clean path keeps across a tile to decide afterwards whether it holds.
+struct Watch {
+    /// The largest larger term of any sum.
+    big: __m512i,
+    /// Without counting flushed sums: the smallest sum that was kept (neither an exact
+    /// cancellation nor a sum with a zero term).
+    kept: __m512i,
 }
 
 /// One MAC step of the clean path on 32 lanes: [`step`] where no sum saturates. Codes
@@ -530,12 +592,12 @@ unsafe fn clean_tile<C: CodeStorage, const PAIRS: usize, const R: usize, const C
 /// As [`step`].
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
+unsafe fn clean_step<const PAIRS: usize, const COVERED: bool, const COUNT: bool>(
     p: &MacParams,
     c: &Consts,
     acc: &mut __m512i,
     flushed: &mut __m512i,
-    big_seen: &mut __m512i,
+    watch: &mut Watch,
     a: i32,
     b: &BRow,
 ) {
@@ -564,13 +626,19 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool>(
     // are, the larger log wins, and equal logs either agree or cancel.
     let big = _mm512_max_epi16(old, product);
     let sum = _mm512_adds_epi16(big, corr);
-    *big_seen = _mm512_max_epi16(*big_seen, big);
-    // A sum below the range flushes: it stays below `min_code`, which reads as zero.
-    // A lane flushes its product or its sum, not both.
-    let under = _mm512_mask_cmplt_epi16_mask(live & !cancel, sum, c.min_code);
-    // A saturating add, which never saturates within a chunk, compiles to one masked
+    watch.big = _mm512_max_epi16(watch.big, big);
+    let kept = live & !cancel;
+    // Saturating adds, which never saturate within a chunk, compile to one masked
     // instruction.
-    *flushed = _mm512_mask_adds_epu16(*flushed, product_flushed | under, *flushed, c.one);
+    if COUNT {
+        // A sum below the range flushes: it stays below `min_code`, which reads as
+        // zero. A lane flushes its product or its sum, not both.
+        let under = _mm512_mask_cmplt_epi16_mask(kept, sum, c.min_code);
+        *flushed = _mm512_mask_adds_epu16(*flushed, product_flushed | under, *flushed, c.one);
+    } else {
+        *flushed = _mm512_mask_adds_epu16(*flushed, product_flushed, *flushed, c.one);
+        watch.kept = _mm512_mask_min_epi16(watch.kept, kept, watch.kept, sum);
+    }
     *acc = _mm512_mask_mov_epi16(sum, cancel, c.zero_code);
 }
 
