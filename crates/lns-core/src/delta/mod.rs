@@ -29,7 +29,7 @@ pub use exact::ExactDelta;
 pub use lut::LutDelta;
 pub use pwl::{PwlDelta, PwlSegment, PwlTable, SlopeTerm, default_breakpoints};
 pub use shift::ShiftDelta;
-pub use table::{DeltaTable, MAX_TABLE_LEN};
+pub use table::{DeltaTable, MAX_TABLE_LEN, PACKED_HEAD};
 
 use crate::error::{LnsError, Result};
 use crate::format::Format;

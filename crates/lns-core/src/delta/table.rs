@@ -4,6 +4,9 @@ use std::sync::OnceLock;
 
 use super::{DeltaFn, DeltaImpl};
 
+/// Differences whose Δ− a packed table ([`DeltaTable::packed_bytes`]) holds as i16.
+pub const PACKED_HEAD: usize = 32;
+
 /// Largest support (in code differences) that is materialized into a table.
 pub const MAX_TABLE_LEN: u32 = 1 << 20;
 
@@ -25,6 +28,8 @@ pub struct DeltaTable {
     halves: OnceLock<Option<Vec<i32>>>,
     /// [`DeltaTable::bucket_halves`], built on first use.
     bucket_halves: OnceLock<Option<Vec<i32>>>,
+    /// [`DeltaTable::packed_bytes`], built on first use.
+    packed_bytes: OnceLock<Option<Vec<i32>>>,
 }
 
 impl DeltaTable {
@@ -58,6 +63,7 @@ impl DeltaTable {
             interleaved: Default::default(),
             halves: OnceLock::new(),
             bucket_halves: OnceLock::new(),
+            packed_bytes: OnceLock::new(),
         })
     }
 
@@ -138,6 +144,51 @@ impl DeltaTable {
                         _ => None,
                     })
                     .collect()
+            })
+            .as_deref()
+    }
+
+    /// Both columns at one byte per code difference, for kernels that read tables of up
+    /// to 512 entries per sign from registers: i16 entry `2·m + opposite` holds Δ+
+    /// (`opposite = 0`) or Δ− of differences `2m` (low byte) and `2m + 1` (high byte) as
+    /// i8, undoubled; the entries are padded with zeros to a power of two of at least
+    /// 64, and followed by [`PACKED_HEAD`] i16 entries: the doubled Δ− of differences
+    /// below it, whose bytes hold 0 (their magnitudes need not fit a byte). i16 entries
+    /// two per i32 word, like [`DeltaTable::interleaved_halves`]. `None` for more than
+    /// 512 entries per sign, or where a Δ+ entry, a Δ− entry from [`PACKED_HEAD`] on or a
+    /// doubled head entry does not fit its type. Built once.
+    pub fn packed_bytes(&self) -> Option<&[i32]> {
+        self.packed_bytes
+            .get_or_init(|| {
+                let n = self.len();
+                if n > 512 {
+                    return None;
+                }
+                let byte = |v: i32| i8::try_from(v).ok().map(|b| b as u8 as u16);
+                let entry = |d: usize, opposite: bool| -> Option<u16> {
+                    match (d < n, opposite) {
+                        (false, _) => Some(0),
+                        (true, false) => byte(self.plus[d]),
+                        (true, true) if d < PACKED_HEAD => Some(0),
+                        (true, true) => byte(self.minus[d]),
+                    }
+                };
+                let pairs = n.div_ceil(2);
+                let entries = (2 * pairs).next_power_of_two().max(64);
+                let mut halves = Vec::with_capacity(entries + PACKED_HEAD);
+                for i in 0..entries {
+                    let (m, opposite) = (i / 2, i % 2 == 1);
+                    halves.push(entry(2 * m, opposite)? | (entry(2 * m + 1, opposite)? << 8));
+                }
+                for d in 0..PACKED_HEAD as u32 {
+                    halves.push(i16::try_from(2 * self.minus(d)).ok()? as u16);
+                }
+                Some(
+                    halves
+                        .chunks_exact(2)
+                        .map(|w| i32::from(w[0]) | (i32::from(w[1]) << 16))
+                        .collect(),
+                )
             })
             .as_deref()
     }
@@ -272,6 +323,45 @@ mod tests {
         assert_eq!(full.bucket_halves().map(<[i32]>::len), Some(512));
         let wide = table(Format::new(24, 14).unwrap(), DeltaKind::LutSmall);
         assert!(wide.bucket_halves().is_none());
+    }
+
+    #[test]
+    fn packed_bytes_hold_every_correction_at_its_difference_and_the_doubled_head() {
+        let t = table(Format::LNS12, DeltaKind::Pwl);
+        let words = t
+            .packed_bytes()
+            .expect("12:6 corrections fit a byte past the head");
+        let halves: Vec<u16> = words
+            .iter()
+            .flat_map(|&w| [w as u16, (w >> 16) as u16])
+            .collect();
+        // 484 entries per sign: 242 pairs of differences per sign, 484 i16 entries,
+        // padded to 512, then the head.
+        assert_eq!(t.len(), 484);
+        assert_eq!(halves.len(), 512 + PACKED_HEAD);
+        for d in 0..512u32 {
+            let entry = |opposite: usize| halves[2 * (d as usize / 2) + opposite];
+            let byte = |e: u16| i32::from((e >> (8 * (d % 2))) as u8 as i8);
+            let (plus, minus) = if d < 484 {
+                (t.plus(d), t.minus(d))
+            } else {
+                (0, 0)
+            };
+            assert_eq!(byte(entry(0)), plus, "Δ+({d})");
+            if d as usize >= PACKED_HEAD {
+                assert_eq!(byte(entry(1)), minus, "Δ−({d})");
+            }
+        }
+        for d in 0..PACKED_HEAD {
+            let head = i32::from(halves[512 + d] as i16);
+            assert_eq!(head, 2 * t.minus(d as u32), "doubled head Δ−({d})");
+        }
+        // 16:10's tables hold more than 512 entries per sign.
+        assert!(
+            table(Format::LNS16, DeltaKind::Lut)
+                .packed_bytes()
+                .is_none()
+        );
     }
 
     #[test]

@@ -41,7 +41,7 @@ use std::arch::x86_64::*;
 use super::gemm::{TILE_ROWS, TileJob};
 use super::lanes::{LaneCounts, MacParams};
 use crate::code::CodeStorage;
-use crate::delta::DeltaKind;
+use crate::delta::{DeltaKind, PACKED_HEAD};
 use crate::unit::Arith;
 
 /// Lanes of one step: one `zmm` register of i16.
@@ -54,6 +54,13 @@ const PAIR_COUNTS: [usize; 5] = [1, 2, 4, 8, 16];
 /// The `PAIRS` of the engine that computes Mitchell's Δ± in registers ([`mitchell`])
 /// instead of reading a table (beyond every register-pair count).
 pub(super) const SHIFTS: usize = 32;
+/// Flag of a source (as [`pairs_for`] gives it) whose table holds two differences'
+/// corrections as bytes per i16 entry (`DeltaTable::packed_bytes`), in the register
+/// pairs of its low bits: half the permutes of a table of i16 corrections.
+pub(super) const PACKED: usize = 1 << 8;
+/// The packed sources: 4 and 8 register pairs.
+pub(super) const PACKED_4: usize = PACKED | 4;
+pub(super) const PACKED_8: usize = PACKED | 8;
 /// Largest accumulator fraction for [`SHIFTS`]: `(F + 1)·2^(F+1)`, the largest
 /// intermediate of the doubled Δ−, fits i16.
 const SHIFTS_MAX_FRAC: u32 = 10;
@@ -77,14 +84,25 @@ pub(super) fn pairs_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<
     if arith.acc_delta().kind() == DeltaKind::Shift && p.frac <= SHIFTS_MAX_FRAC {
         return Some(SHIFTS);
     }
-    PAIR_COUNTS
+    let pairs = PAIR_COUNTS
         .into_iter()
-        .find(|&pairs| p.last_step < PAIR_BUCKETS * pairs as u32)
-        .or_else(|| (t.len() <= 1 << 15).then_some(0))
+        .find(|&pairs| p.last_step < PAIR_BUCKETS * pairs as u32);
+    // Packing halves the pairs of a full table; from 8 pairs on the permutes saved
+    // outweigh the unpacking (GEMM 256³ one thread: 12:6 1.6 → 2.8 G MAC/s, 11:5
+    // 3.1–3.6 → 3.5–4.0 G; 10:4's 4 pairs lost 5–10 %).
+    let packed = t.packed_bytes().map(|words| (words.len() - 16) / 32);
+    match (pairs, packed) {
+        (Some(pairs), Some(packed @ (4 | 8))) if packed < pairs && p.step_drop == 0 => {
+            Some(PACKED | packed)
+        }
+        (Some(pairs), _) => Some(pairs),
+        (None, _) => (t.len() <= 1 << 15).then_some(0),
+    }
 }
 
 /// The table the engine reads with `pairs` from [`pairs_for`]: none (empty) for
-/// [`SHIFTS`]; for other `pairs > 0` the doubled, interleaved bucket table of
+/// [`SHIFTS`]; with [`PACKED`], the byte table and its head
+/// ([`crate::delta::DeltaTable::packed_bytes`]); for other `pairs > 0` the doubled, interleaved bucket table of
 /// `32·pairs` buckets, the last repeated ([`crate::delta::DeltaTable::bucket_halves`]);
 /// for 0 the doubled full table ([`crate::delta::DeltaTable::interleaved_halves`],
 /// 47 KB for 16:10): i16 entries, two per i32 word, both built once per unit. `None`
@@ -96,6 +114,14 @@ pub(super) fn table<'a>(arith: &'a Arith, p: &MacParams, pairs: usize) -> Option
     }
     if pairs == 0 {
         return t.interleaved_halves();
+    }
+    if pairs & PACKED != 0 {
+        let words = t.packed_bytes()?;
+        assert!(
+            words.len() == 32 * (pairs & !PACKED) + 16,
+            "the packed table fills its register pairs and the head"
+        );
+        return Some(words);
     }
     let buckets = t.bucket_halves()?;
     assert!(
@@ -134,6 +160,8 @@ struct Consts {
     halve: __m128i,
     /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
     clear: __m512i,
+    /// For [`unpacked`]: the doubled Δ− of differences 0..32.
+    head: __m512i,
     /// For [`mitchell`]: the accumulator's fractional bits `F` and `F + 1`, `2^F − 1`,
     /// `2^F`, `14 − F` and the doubled floor of Δ− (at least `i16::MIN`).
     frac: __m128i,
@@ -168,7 +196,9 @@ struct Row {
 /// The CPU supports AVX-512F, BW and CD, and `job.tab` was built by [`table`] with
 /// `PAIRS` for the job's unit; `C` is i8 or i16 (checked).
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
-pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<'_, C>) {
+pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize, const PACKED: bool>(
+    job: &mut TileJob<'_, C>,
+) {
     assert!(
         is_narrow::<C>(),
         "the i16 lane engine runs on i8 and i16 codes only"
@@ -183,18 +213,20 @@ pub(super) unsafe fn rows<C: CodeStorage, const PAIRS: usize>(job: &mut TileJob<
             // Few table registers leave room for twice the rows on the clean path.
             while i + 2 * TILE_ROWS <= job.rows {
                 // SAFETY: forwarded contract.
-                unsafe { any_tile::<C, PAIRS, { 2 * TILE_ROWS }>(job, &mut clean, i, j0, width) };
+                unsafe {
+                    any_tile::<C, PAIRS, PACKED, { 2 * TILE_ROWS }>(job, &mut clean, i, j0, width)
+                };
                 i += 2 * TILE_ROWS;
             }
         }
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, PAIRS, TILE_ROWS>(job, &mut clean, i, j0, width) };
+            unsafe { any_tile::<C, PAIRS, PACKED, TILE_ROWS>(job, &mut clean, i, j0, width) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, PAIRS, 1>(job, &mut clean, i, j0, width) };
+            unsafe { any_tile::<C, PAIRS, PACKED, 1>(job, &mut clean, i, j0, width) };
             i += 1;
         }
     }
@@ -257,13 +289,16 @@ impl<'a> WideSums<'a> {
         // asserted above.
         unsafe {
             match self.pairs {
-                0 => sum_job::<C, 0>(p, tab, job),
-                1 => sum_job::<C, 1>(p, tab, job),
-                2 => sum_job::<C, 2>(p, tab, job),
-                4 => sum_job::<C, 4>(p, tab, job),
-                8 => sum_job::<C, 8>(p, tab, job),
-                16 => sum_job::<C, 16>(p, tab, job),
-                _ => sum_job::<C, SHIFTS>(p, tab, job),
+                0 => sum_job::<C, 0, false>(p, tab, job),
+                1 => sum_job::<C, 1, false>(p, tab, job),
+                2 => sum_job::<C, 2, false>(p, tab, job),
+                4 => sum_job::<C, 4, false>(p, tab, job),
+                8 => sum_job::<C, 8, false>(p, tab, job),
+                16 => sum_job::<C, 16, false>(p, tab, job),
+                SHIFTS => sum_job::<C, SHIFTS, false>(p, tab, job),
+                PACKED_4 => sum_job::<C, 4, true>(p, tab, job),
+                PACKED_8 => sum_job::<C, 8, true>(p, tab, job),
+                source => unreachable!("no i16 engine reads Δ as source {source}"),
             }
         }
     }
@@ -282,12 +317,12 @@ struct SumJob<'a, C> {
 /// As [`WideSums::run`]; `tab` built by [`table`] with `PAIRS`; the operands hold every
 /// group of `job.out`.
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
-unsafe fn sum_job<C: CodeStorage, const PAIRS: usize>(
+unsafe fn sum_job<C: CodeStorage, const PAIRS: usize, const PACKED: bool>(
     p: &MacParams,
     tab: &[i32],
     job: SumJob<'_, C>,
 ) -> (u64, u64) {
-    let c = consts::<PAIRS>(p, tab);
+    let c = consts::<PAIRS, PACKED>(p, tab);
     let mut totals = LaneCounts::<WIDE_LANES>::default();
     let mut row = Row {
         acc: c.zero_code,
@@ -299,7 +334,7 @@ unsafe fn sum_job<C: CodeStorage, const PAIRS: usize>(
         unsafe {
             row.acc = load_codes(job.a.as_ptr().add(g * WIDE_LANES));
             let b = prepare(p, &c, job.b.as_ptr().add(g * job.b_step));
-            step::<PAIRS>(p, &c, &mut row, job.left, &b);
+            step::<PAIRS, PACKED>(p, &c, &mut row, job.left, &b);
             store_codes(row.acc, dst.as_mut_ptr());
         }
         // At most two events per lane and group: widen before the i16 counters could wrap.
@@ -398,7 +433,7 @@ enum Outcome {
 /// As [`rows`].
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
+unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const PACKED: bool, const R: usize>(
     job: &mut TileJob<'_, C>,
     clean: &mut CleanPath,
     i0: usize,
@@ -408,10 +443,11 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     if clean.worth_trying() {
         clean.tried += 1;
         // SAFETY (both): forwarded contract.
-        let mut outcome = unsafe { clean_tile_of::<C, PAIRS, R>(job, clean, i0, j0, width) };
+        let mut outcome =
+            unsafe { clean_tile_of::<C, PAIRS, PACKED, R>(job, clean, i0, j0, width) };
         if outcome == Outcome::SumsFlushed {
             clean.count_sums = true;
-            outcome = unsafe { clean_tile_of::<C, PAIRS, R>(job, clean, i0, j0, width) };
+            outcome = unsafe { clean_tile_of::<C, PAIRS, PACKED, R>(job, clean, i0, j0, width) };
         }
         #[cfg(test)]
         tests::record_clean_tile(outcome == Outcome::Kept);
@@ -424,12 +460,12 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
     let mut i = i0;
     while i + TILE_ROWS <= i0 + R {
         // SAFETY: forwarded contract.
-        unsafe { tile::<C, PAIRS, TILE_ROWS>(job, i, j0, width) };
+        unsafe { tile::<C, PAIRS, PACKED, TILE_ROWS>(job, i, j0, width) };
         i += TILE_ROWS;
     }
     while i < i0 + R {
         // SAFETY: forwarded contract.
-        unsafe { tile::<C, PAIRS, 1>(job, i, j0, width) };
+        unsafe { tile::<C, PAIRS, PACKED, 1>(job, i, j0, width) };
         i += 1;
     }
 }
@@ -437,14 +473,14 @@ unsafe fn any_tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 /// Rows `i0 .. i0 + R` of the task against the packed panel at column `j0`.
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
+unsafe fn tile<C: CodeStorage, const PAIRS: usize, const PACKED: bool, const R: usize>(
     job: &mut TileJob<'_, C>,
     i0: usize,
     j0: usize,
     width: usize,
 ) {
     let (k, p) = (job.k, job.p);
-    let c = consts::<PAIRS>(p, job.tab);
+    let c = consts::<PAIRS, PACKED>(p, job.tab);
     let a_rows: [&[C]; R] = job.a_rows(i0);
     let a_step = job.a_col_stride();
     let panel = &job.panel[..k * WIDE_LANES];
@@ -464,7 +500,7 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
-                unsafe { step::<PAIRS>(p, &c, &mut rows[r], a, &b) };
+                unsafe { step::<PAIRS, PACKED>(p, &c, &mut rows[r], a, &b) };
             });
         }
         for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
@@ -489,7 +525,7 @@ unsafe fn tile<C: CodeStorage, const PAIRS: usize, const R: usize>(
 /// As [`rows`].
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn clean_tile_of<C: CodeStorage, const PAIRS: usize, const R: usize>(
+unsafe fn clean_tile_of<C: CodeStorage, const PAIRS: usize, const PACKED: bool, const R: usize>(
     job: &mut TileJob<'_, C>,
     clean: &CleanPath,
     i0: usize,
@@ -499,10 +535,10 @@ unsafe fn clean_tile_of<C: CodeStorage, const PAIRS: usize, const R: usize>(
     // SAFETY: forwarded contract.
     unsafe {
         match (clean.covered, clean.count_sums) {
-            (true, true) => clean_tile::<C, PAIRS, R, true, true>(job, i0, j0, width),
-            (true, false) => clean_tile::<C, PAIRS, R, true, false>(job, i0, j0, width),
-            (false, true) => clean_tile::<C, PAIRS, R, false, true>(job, i0, j0, width),
-            (false, false) => clean_tile::<C, PAIRS, R, false, false>(job, i0, j0, width),
+            (true, true) => clean_tile::<C, PAIRS, PACKED, R, true, true>(job, i0, j0, width),
+            (true, false) => clean_tile::<C, PAIRS, PACKED, R, true, false>(job, i0, j0, width),
+            (false, true) => clean_tile::<C, PAIRS, PACKED, R, false, true>(job, i0, j0, width),
+            (false, false) => clean_tile::<C, PAIRS, PACKED, R, false, false>(job, i0, j0, width),
         }
     }
 }
@@ -518,6 +554,7 @@ unsafe fn clean_tile_of<C: CodeStorage, const PAIRS: usize, const R: usize>(
 unsafe fn clean_tile<
     C: CodeStorage,
     const PAIRS: usize,
+    const PACKED: bool,
     const R: usize,
     const COVERED: bool,
     const COUNT: bool,
@@ -528,7 +565,7 @@ unsafe fn clean_tile<
     width: usize,
 ) -> Outcome {
     let (k, p) = (job.k, job.p);
-    let c = consts::<PAIRS>(p, job.tab);
+    let c = consts::<PAIRS, PACKED>(p, job.tab);
     let a_rows: [&[C]; R] = job.a_rows(i0);
     let a_step = job.a_col_stride();
     let panel = &job.panel[..k * WIDE_LANES];
@@ -548,7 +585,7 @@ unsafe fn clean_tile<
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
                 // SAFETY: `c` was built from the job's table (the caller's contract).
-                unsafe { clean_step::<PAIRS, COVERED, COUNT>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
+                unsafe { clean_step::<PAIRS, PACKED, COVERED, COUNT>(p, &c, &mut acc[r], &mut flushed[r], &mut watch, a, &b) };
             });
         }
         for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
@@ -592,7 +629,12 @@ struct Watch {
 /// As [`step`].
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn clean_step<const PAIRS: usize, const COVERED: bool, const COUNT: bool>(
+unsafe fn clean_step<
+    const PAIRS: usize,
+    const PACKED: bool,
+    const COVERED: bool,
+    const COUNT: bool,
+>(
     p: &MacParams,
     c: &Consts,
     acc: &mut __m512i,
@@ -621,7 +663,7 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool, const COUNT: bool>
     let signs = _mm512_xor_si512(old, product);
     let cancel = _mm512_mask_cmpeq_epi16_mask(live, signs, c.one);
     // SAFETY: forwarded contract.
-    let corr = unsafe { clean_correction::<PAIRS, COVERED>(c, d, signs, live) };
+    let corr = unsafe { clean_correction::<PAIRS, PACKED, COVERED>(c, d, signs, live) };
     // Where only one term is live it is the larger, and the correction is 0; where both
     // are, the larger log wins, and equal logs either agree or cancel.
     let big = _mm512_max_epi16(old, product);
@@ -650,7 +692,7 @@ unsafe fn clean_step<const PAIRS: usize, const COVERED: bool, const COUNT: bool>
 /// As [`add`].
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
+unsafe fn clean_correction<const PAIRS: usize, const PACKED: bool, const COVERED: bool>(
     c: &Consts,
     d: __m512i,
     signs: __m512i,
@@ -658,6 +700,10 @@ unsafe fn clean_correction<const PAIRS: usize, const COVERED: bool>(
 ) -> __m512i {
     if PAIRS == SHIFTS {
         return mitchell(c, d, _mm512_test_epi16_mask(signs, c.one), live);
+    }
+    if PACKED {
+        // SAFETY: forwarded contract.
+        return unsafe { unpacked::<PAIRS>(c, d, signs, live) };
     }
     if PAIRS == 0 {
         // Differences past the last entry read 0 (not read at all).
@@ -697,12 +743,17 @@ fn add_counts(total: &mut [u32; WIDE_LANES], counters: __m512i) {
 /// The step's constants for `p` and the table built by [`table`] with `PAIRS`.
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
+fn consts<const PAIRS: usize, const PACKED: bool>(p: &MacParams, tab: &[i32]) -> Consts {
     // The codes of a 16-bit format fit i16 (checked by `table`).
     if PAIRS == SHIFTS {
         assert!(
             tab.is_empty() && p.frac <= SHIFTS_MAX_FRAC,
             "Mitchell's Δ reads no table"
+        );
+    } else if PACKED {
+        assert!(
+            tab.len() == 32 * PAIRS + 16,
+            "a packed table holds 64 i16 entries per register pair and a head of 32"
         );
     } else if PAIRS > 0 {
         assert!(
@@ -730,6 +781,12 @@ fn consts<const PAIRS: usize>(p: &MacParams, tab: &[i32]) -> Consts {
         halve: _mm_cvtsi32_si128(p.step_drop.saturating_sub(1) as i32),
         // `2·rise ≤ i16::MAX` (checked by `pairs_for`), so this fits i16.
         clear: _mm512_set1_epi16((p.max_code - 2 * p.rise) as i16),
+        head: if PACKED {
+            // SAFETY: the head's 64 bytes follow the pairs (asserted above).
+            unsafe { _mm512_loadu_si512(tab.as_ptr().add(32 * PAIRS).cast()) }
+        } else {
+            _mm512_setzero_si512()
+        },
         frac: _mm_cvtsi32_si128(p.frac as i32),
         frac_up: _mm_cvtsi32_si128(p.frac as i32 + 1),
         frac_mask: _mm512_set1_epi16(((1u32 << p.frac) - 1) as i16),
@@ -770,7 +827,13 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
 /// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
+unsafe fn step<const PAIRS: usize, const PACKED: bool>(
+    p: &MacParams,
+    c: &Consts,
+    row: &mut Row,
+    a: i32,
+    b: &BRow,
+) {
     if a >> 1 == p.op_log_zero {
         // A zero left operand makes every product zero: acc + 0 = acc, no events.
         return;
@@ -785,7 +848,7 @@ unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: 
     let live = _mm512_mask_cmpge_epi16_mask(product_live, old, c.min_code);
     let acc_zero = _mm512_mask_cmplt_epi16_mask(product_live, old, c.min_code);
     // SAFETY (both): forwarded contract.
-    let mut s = unsafe { add::<PAIRS>(c, old, product, live) };
+    let mut s = unsafe { add::<PAIRS, PACKED>(c, old, product, live) };
     if product_over | s.over != 0 {
         // Saturation (rare): a product beyond ±max becomes ±max before the addition
         // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
@@ -793,7 +856,7 @@ unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: 
         if product_over != 0 {
             let signs = _mm512_and_si512(b.by_sign[sign], c.one);
             product = _mm512_mask_mov_epi16(product, product_over, _mm512_or_si512(c.top, signs));
-            s = unsafe { add::<PAIRS>(c, old, product, live) };
+            s = unsafe { add::<PAIRS, PACKED>(c, old, product, live) };
         }
         row.saturated = _mm512_mask_add_epi16(row.saturated, product_over, row.saturated, c.one);
         row.saturated = _mm512_mask_add_epi16(row.saturated, s.over, row.saturated, c.one);
@@ -819,7 +882,7 @@ unsafe fn step<const PAIRS: usize>(p: &MacParams, c: &Consts, row: &mut Row, a: 
 /// With `PAIRS = 0`, `c.tab` points at the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn add<const PAIRS: usize>(
+unsafe fn add<const PAIRS: usize, const PACKED: bool>(
     c: &Consts,
     acc: __m512i,
     product: __m512i,
@@ -830,6 +893,9 @@ unsafe fn add<const PAIRS: usize>(
     let opposite = _mm512_and_si512(_mm512_xor_si512(acc, product), c.one);
     let corr = if PAIRS == SHIFTS {
         mitchell(c, d, _mm512_test_epi16_mask(opposite, c.one), !0)
+    } else if PACKED {
+        // SAFETY: forwarded contract.
+        unsafe { unpacked::<PAIRS>(c, d, opposite, !0) }
     } else if PAIRS > 0 {
         let bucket = _mm512_min_epu16(_mm512_srl_epi16(d, c.drop), c.last_step);
         let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(bucket), opposite);
@@ -879,6 +945,42 @@ fn mitchell(c: &Consts, d: __m512i, opposite: __mmask32, keep: __mmask32) -> __m
     let minus = _mm512_sub_epi16(_mm512_sllv_epi16(z, s1), _mm512_sll_epi16(s1, c.frac_up));
     let minus = _mm512_maskz_max_epi16(keep, minus, c.floor);
     _mm512_mask_blend_epi16(opposite, plus, minus)
+}
+
+/// The doubled Δ± of log difference `d` and relative sign `signs & 1` from a packed
+/// table ([`crate::delta::DeltaTable::packed_bytes`]) on the lanes of `keep`, 0 on the
+/// others: the entry of the pair of differences `d & !1` (clamped to the last),
+/// permuted from `PAIRS` register pairs like a bucket table; its high byte for odd `d`,
+/// else its low byte, signed and doubled; Δ− of differences below 32 from the head
+/// register instead.
+///
+/// # Safety
+/// `c.tab` holds `32·PAIRS` words and the head (asserted in `consts`).
+#[target_feature(enable = "avx512f,avx512bw,avx512cd")]
+#[inline]
+unsafe fn unpacked<const PAIRS: usize>(
+    c: &Consts,
+    d: __m512i,
+    signs: __m512i,
+    keep: __mmask32,
+) -> __m512i {
+    let last = _mm512_min_epu16(d, c.last);
+    // (last & !1) | (signs & 1)
+    let idx = _mm512_ternarylogic_epi32::<0xD8>(last, signs, c.one);
+    // SAFETY: forwarded contract.
+    let entry = unsafe { permuted::<PAIRS>(c, idx, keep) };
+    let odd = _mm512_test_epi16_mask(last, c.one);
+    let high = _mm512_mask_blend_epi16(odd, _mm512_slli_epi16::<8>(entry), entry);
+    // 2·(the high byte, signed).
+    let doubled = _mm512_srai_epi16::<7>(_mm512_and_si512(high, _mm512_set1_epi16(-256)));
+    // The head is one register of 32 entries, indexed by the low 5 bits of `d`.
+    const _: () = assert!(PACKED_HEAD == 32);
+    let head = _mm512_mask_cmplt_epu16_mask(
+        keep & _mm512_test_epi16_mask(signs, c.one),
+        d,
+        _mm512_set1_epi16(PACKED_HEAD as i16),
+    );
+    _mm512_mask_permutexvar_epi16(doubled, head, d, c.head)
 }
 
 /// The bucket table's entries at `idx` (low 6 bits: the entry within a register pair;
@@ -1055,7 +1157,7 @@ mod tests {
             let shift = ShiftDelta::new(fmt);
             let p = MacParams::new(&Arith::new(fmt, DeltaKind::Shift)).expect("lane format");
             // SAFETY: AVX-512 F, BW and CD (checked above).
-            let c = unsafe { super::consts::<{ super::SHIFTS }>(&p, &[]) };
+            let c = unsafe { super::consts::<{ super::SHIFTS }, false>(&p, &[]) };
             for first in (0..=i16::MAX as u16).step_by(32) {
                 let d: [u16; 32] = std::array::from_fn(|i| first + i as u16);
                 // Every other group drops its first four lanes.

@@ -596,21 +596,31 @@ fn run_engine<C: CodeStorage>(engine: Engine, job: &mut TileJob<'_, C>) {
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Steps => unsafe { rows_avx512::<C, true>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(0) => unsafe { super::avx512_wide::rows::<C, 0>(job) },
+        Engine::Avx512Wide(0) => unsafe { super::avx512_wide::rows::<C, 0, false>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(1) => unsafe { super::avx512_wide::rows::<C, 1>(job) },
+        Engine::Avx512Wide(1) => unsafe { super::avx512_wide::rows::<C, 1, false>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(2) => unsafe { super::avx512_wide::rows::<C, 2>(job) },
+        Engine::Avx512Wide(2) => unsafe { super::avx512_wide::rows::<C, 2, false>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(4) => unsafe { super::avx512_wide::rows::<C, 4>(job) },
+        Engine::Avx512Wide(4) => unsafe { super::avx512_wide::rows::<C, 4, false>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(8) => unsafe { super::avx512_wide::rows::<C, 8>(job) },
+        Engine::Avx512Wide(8) => unsafe { super::avx512_wide::rows::<C, 8, false>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(16) => unsafe { super::avx512_wide::rows::<C, 16>(job) },
+        Engine::Avx512Wide(16) => unsafe { super::avx512_wide::rows::<C, 16, false>(job) },
         #[cfg(target_arch = "x86_64")]
-        Engine::Avx512Wide(_) => unsafe {
-            super::avx512_wide::rows::<C, { super::avx512_wide::SHIFTS }>(job)
+        Engine::Avx512Wide(super::avx512_wide::SHIFTS) => unsafe {
+            super::avx512_wide::rows::<C, { super::avx512_wide::SHIFTS }, false>(job)
         },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(super::avx512_wide::PACKED_4) => unsafe {
+            super::avx512_wide::rows::<C, 4, true>(job)
+        },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(super::avx512_wide::PACKED_8) => unsafe {
+            super::avx512_wide::rows::<C, 8, true>(job)
+        },
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512Wide(source) => unreachable!("no i16 engine reads Δ as source {source}"),
         #[cfg(target_arch = "x86_64")]
         Engine::Avx512Portable => unsafe { rows_avx512_portable(job) },
         #[cfg(target_arch = "x86_64")]
