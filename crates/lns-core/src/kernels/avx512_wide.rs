@@ -1,14 +1,19 @@
 //! The MAC engine on 32 lanes of i16 for codes stored as i8 or i16 and accumulated in
 //! a format of at most 16 bits (their own, or a wider one such as 12:6 in 16:10, as
 //! long as operand codes shifted to its fraction fit i16): twice the lanes of
-//! [`super::avx512`] per instruction, the same selects. Δ comes from permutes where the table is a step function of at most 512
-//! buckets per sign: `PAIRS` pairs of registers of 64 i16 entries (1 pair: ≤ 32
-//! buckets, one `vpermt2w`, the `lut-small` tables; 2–16 pairs: one permute per pair
-//! and a binary tree of selects, e.g. the full tables of 8- to 12-bit formats — 12:6
-//! has 484 entries per sign). Larger tables (`PAIRS` = 0: 16-bit full tables) are
-//! read with two 16-lane gathers. Mitchell's shift-based Δ ([`crate::delta::ShiftDelta`],
-//! `PAIRS` = [`SHIFTS`]) reads no table: the step computes it with the same shifts and
-//! a leading-zero count, about 19 instructions per 32 lanes against two gathers.
+//! [`super::avx512`] per instruction, the same selects. Where Δ comes from:
+//!
+//! - permutes, where the table is a step function of at most 512 buckets per sign:
+//!   `PAIRS` pairs of registers of 64 i16 entries (1 pair: ≤ 32 buckets, one
+//!   `vpermt2w`, the `lut-small` tables; 2–16 pairs: one permute per pair and a binary
+//!   tree of selects, e.g. the full tables of 8- to 11-bit formats);
+//! - permutes of packed bytes (`PACKED`): full tables of up to 512 entries per sign
+//!   whose corrections fit a byte past the first 32 differences hold two differences
+//!   per i16 entry, half the pairs (12:6, 484 entries per sign: 8 pairs instead of 16);
+//! - two 16-lane gathers (`PAIRS` = 0) for larger tables (16-bit full tables);
+//! - no table for Mitchell's shift-based Δ ([`crate::delta::ShiftDelta`], `PAIRS` =
+//!   [`SHIFTS`]): the step computes it with the same shifts and a leading-zero count,
+//!   about 19 instructions per 32 lanes against two gathers.
 //!
 //! **Range checks without wider lanes.** With `code = 2·L + s` the largest code of a
 //! 16-bit format is `i16::MAX`, so a sum past it cannot be seen after a saturating add.
