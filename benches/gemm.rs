@@ -1,5 +1,6 @@
-//! GEMM `n×n×n`: LNS-16 (LUT, PWL, small LUT, shift) against f32 `matrixmultiply` (the crate
-//! burn-ndarray multiplies with) and burn-flex's f32 matmul, in one run.
+//! GEMM `n×n×n`: LNS-16 (LUT, PWL, small LUT, shift) and LNS-12 (PWL) against f32
+//! `matrixmultiply` (the crate burn-ndarray multiplies with) and burn-flex's f32
+//! matmul, in one run.
 //!
 //! Run: `cargo bench -p lns-benches --bench gemm`. Throughput is reported in
 //! elements = multiply-accumulates, so criterion prints MAC/s directly.
@@ -25,8 +26,8 @@ fn square_gemm(unit: &Arith, a: &[i16], b: &[i16], out: &mut [i16], n: usize, ex
     .expect("square operands");
 }
 
-/// Two seeded `n × n` matrices of LNS-16 codes.
-fn lns16_operands(unit: &Arith, n: usize) -> (Vec<i16>, Vec<i16>) {
+/// Two seeded `n × n` matrices of the unit's codes (16 bits or fewer), as i16.
+fn operands(unit: &Arith, n: usize) -> (Vec<i16>, Vec<i16>) {
     let codes = |seed| {
         random_codes(unit, n * n, seed)
             .into_iter()
@@ -41,17 +42,24 @@ fn bench_gemm(c: &mut Criterion) {
     group.sample_size(10);
     for n in SIZES {
         group.throughput(Throughput::Elements((n * n * n) as u64));
-        for kind in [
-            DeltaKind::Lut,
-            DeltaKind::Pwl,
-            DeltaKind::LutSmall,
-            DeltaKind::Shift,
-        ] {
-            let unit = Arith::new(Format::LNS16, kind);
-            let (a, b) = lns16_operands(&unit, n);
+        let units = [
+            (Format::LNS16, DeltaKind::Lut),
+            (Format::LNS16, DeltaKind::Pwl),
+            (Format::LNS16, DeltaKind::LutSmall),
+            (Format::LNS16, DeltaKind::Shift),
+            (Format::LNS12, DeltaKind::Pwl),
+        ];
+        for (fmt, kind) in units {
+            let unit = Arith::new(fmt, kind);
+            let (a, b) = operands(&unit, n);
             let mut out = vec![0i16; n * n];
+            let name = if fmt == Format::LNS16 {
+                "lns16"
+            } else {
+                "lns12"
+            };
             group.bench_with_input(
-                BenchmarkId::new(format!("lns16-{kind}"), n),
+                BenchmarkId::new(format!("{name}-{kind}"), n),
                 &n,
                 |bch, &n| bch.iter(|| square_gemm(&unit, &a, &b, &mut out, n, Exec::default())),
             );
@@ -97,7 +105,7 @@ fn bench_levels_and_threads(c: &mut Criterion) {
     group.throughput(Throughput::Elements((n * n * n) as u64));
     for kind in [DeltaKind::Lut, DeltaKind::LutSmall] {
         let unit = Arith::new(Format::LNS16, kind);
-        let (a, b) = lns16_operands(&unit, n);
+        let (a, b) = operands(&unit, n);
         let mut out = vec![0i16; n * n];
         let mut run = |name: String, threads: usize, simd: SimdLevel| {
             let pool = rayon::ThreadPoolBuilder::new()
