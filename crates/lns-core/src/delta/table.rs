@@ -110,12 +110,22 @@ impl DeltaTable {
                 fits.then(|| {
                     doubled
                         .chunks_exact(2)
-                        .map(|w| i32::from(w[0] as u16) | (i32::from(w[1] as u16) << 16))
+                        .map(|w| word(w[0] as u16, w[1] as u16))
                         .chain([0])
                         .collect()
                 })
             })
             .as_deref()
+    }
+
+    /// `(Δ+, Δ−)` of each bucket `0 .. step_buckets` of [`DeltaTable::step_drop`]: the
+    /// values at the bucket's first code difference (Δ−(0) is never read; bucket 0's Δ−
+    /// is the one at d = 1).
+    pub fn bucket_corrections(&self) -> impl Iterator<Item = (i32, i32)> + '_ {
+        (0..self.step_buckets()).map(move |i| {
+            let first = i << self.step_drop;
+            (self.plus(first), self.minus(first.max(1)))
+        })
     }
 
     /// [`DeltaTable::interleaved_halves`] with one entry per bucket of
@@ -129,20 +139,15 @@ impl DeltaTable {
     pub fn bucket_halves(&self) -> Option<&[i32]> {
         self.bucket_halves
             .get_or_init(|| {
-                let buckets = self.step_buckets();
-                let words = buckets.next_power_of_two().max(32);
-                let at = |i: u32| {
-                    let first = i.min(buckets - 1) << self.step_drop;
-                    let doubled = [2 * self.plus(first), 2 * self.minus(first.max(1))];
-                    doubled.map(i16::try_from)
-                };
-                (0..words)
-                    .map(|i| match at(i) {
-                        [Ok(plus), Ok(minus)] => {
-                            Some(i32::from(plus as u16) | (i32::from(minus as u16) << 16))
-                        }
-                        _ => None,
-                    })
+                let buckets = self.bucket_corrections().collect::<Vec<_>>();
+                let last = *buckets.last().expect("at least one bucket");
+                let words = buckets.len().next_power_of_two().max(32);
+                let doubled = |v: i32| i16::try_from(2 * v).ok().map(|h| h as u16);
+                buckets
+                    .into_iter()
+                    .chain(std::iter::repeat(last))
+                    .take(words)
+                    .map(|(plus, minus)| Some(word(doubled(plus)?, doubled(minus)?)))
                     .collect()
             })
             .as_deref()
@@ -183,12 +188,7 @@ impl DeltaTable {
                 for d in 0..PACKED_HEAD as u32 {
                     halves.push(i16::try_from(2 * self.minus(d)).ok()? as u16);
                 }
-                Some(
-                    halves
-                        .chunks_exact(2)
-                        .map(|w| i32::from(w[0]) | (i32::from(w[1]) << 16))
-                        .collect(),
-                )
+                Some(halves.chunks_exact(2).map(|w| word(w[0], w[1])).collect())
             })
             .as_deref()
     }
@@ -245,6 +245,12 @@ fn step_drop(plus: &[i32], minus: &[i32]) -> u32 {
     // Δ−(0) is never read, so Δ− can only change from d = 2 on.
     let k = changes(plus, 1).into_iter().chain(changes(minus, 2)).min();
     k.unwrap_or(31).min(31)
+}
+
+/// Two i16 table entries in one i32 word, the first in the low half (as a 4-byte read
+/// at the first entry sees them).
+fn word(low: u16, high: u16) -> i32 {
+    i32::from(low) | (i32::from(high) << 16)
 }
 
 impl DeltaFn for DeltaTable {

@@ -17,7 +17,7 @@ use std::any::TypeId;
 use std::arch::x86_64::*;
 
 use super::gemm::{TILE_ROWS, TileJob};
-use super::lanes::{LANES, LaneCounts, MacParams, bucket_corrections};
+use super::lanes::{LANES, LaneCounts, MacParams};
 use crate::code::CodeStorage;
 use crate::unit::Arith;
 
@@ -54,13 +54,13 @@ struct ByteTables([__m256i; 4]);
 
 impl ByteTables {
     #[target_feature(enable = "avx2")]
-    fn new(arith: &Arith, p: &MacParams) -> ByteTables {
+    fn new(arith: &Arith) -> ByteTables {
         let t = arith
             .acc_delta()
             .table()
             .expect("the engine runs only with a table (`gathers_for`)");
         let mut bytes = [[0u8; 32]; 4];
-        for (i, (plus, minus)) in bucket_corrections(t, p).enumerate() {
+        for (i, (plus, minus)) in t.bucket_corrections().enumerate() {
             // Both fit i16 doubled (`gathers_for`).
             let (plus, minus) = ((2 * plus) as i16 as u16, (2 * minus) as i16 as u16);
             for half in [i, i + 16] {
@@ -149,7 +149,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<
         tables: if GATHER {
             ByteTables([_mm256_setzero_si256(); 4])
         } else {
-            ByteTables::new(job.arith(), p)
+            ByteTables::new(job.arith())
         },
         tab: job.tab.as_ptr(),
         below_last: _mm256_set1_epi16((p.last.max(1) - 1) as u16 as i16),

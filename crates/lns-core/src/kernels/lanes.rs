@@ -3,7 +3,6 @@
 //! independent outputs. Every select mirrors a branch of [`crate::arith`].
 
 use crate::code::CodeStorage;
-use crate::delta::{DeltaFn, DeltaTable};
 use crate::unit::Arith;
 
 /// Lane kernels run only where codes and corrections provably fit i32 without
@@ -39,7 +38,7 @@ pub struct MacParams {
     pub(crate) max_code: i32,
     /// Operand codes below this one are zero.
     pub(crate) op_min_code: i32,
-    /// [`DeltaTable::rise`]: no sum exceeds its larger term by more.
+    /// [`crate::delta::DeltaTable::rise`]: no sum exceeds its larger term by more.
     pub(crate) rise: i32,
     /// Whether the code-domain shortcuts of the AVX-512 engine stay within i32: the
     /// product code `((a & !1) + (b & !1)) << shift` of any two operand codes, the log
@@ -117,25 +116,11 @@ pub fn interleave_steps(arith: &Arith, p: &MacParams, scale: u32) -> Option<Vec<
         return None;
     }
     let mut out = vec![0; 2 * STEP_BUCKETS as usize];
-    for (pair, (plus, minus)) in out.chunks_exact_mut(2).zip(bucket_corrections(t, p)) {
+    for (pair, (plus, minus)) in out.chunks_exact_mut(2).zip(t.bucket_corrections()) {
         pair[0] = plus << scale;
         pair[1] = minus << scale;
     }
     Some(out)
-}
-
-/// `(Δ+, Δ−)` of each bucket `0 ..= last_step` of a step-function table: the values at
-/// the bucket's first code difference (Δ−(0) is never read; bucket 0's Δ− is the one at
-/// d = 1).
-pub fn bucket_corrections<'a>(
-    t: &'a DeltaTable,
-    p: &MacParams,
-) -> impl Iterator<Item = (i32, i32)> + 'a {
-    let drop = p.step_drop;
-    (0..=p.last_step).map(move |i| {
-        let first = i << drop;
-        (t.plus(first), t.minus(first.max(1)))
-    })
 }
 
 /// Exceptional events per lane, summed after the loop.
