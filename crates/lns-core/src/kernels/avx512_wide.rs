@@ -711,12 +711,8 @@ unsafe fn clean_correction<const PAIRS: usize, const PACKED: bool, const COVERED
         return unsafe { unpacked::<PAIRS>(c, d, signs, live) };
     }
     if PAIRS == 0 {
-        // Differences past the last entry read 0 (not read at all).
-        let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
-        // 2·d | (signs & 1)
-        let idx = _mm512_ternarylogic_epi32::<0xD8>(_mm512_add_epi16(d, d), signs, c.one);
-        // SAFETY: forwarded contract (`inside` lanes index the full table).
-        return unsafe { gathered(c, idx, inside) };
+        // SAFETY: forwarded contract.
+        return unsafe { gathered(c, d, signs, live) };
     }
     // `2·min(d >> drop, last_step)`, plus one bit below that the index drops; where the
     // table covers every difference, buckets past the last repeat it.
@@ -907,12 +903,8 @@ unsafe fn add<const PAIRS: usize, const PACKED: bool>(
         // SAFETY: forwarded contract.
         unsafe { permuted::<PAIRS>(c, idx, !0) }
     } else {
-        // Only lanes that use the sum and whose difference is inside the table are
-        // looked up (the entries beyond are 0).
-        let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
-        let idx = _mm512_add_epi16(_mm512_slli_epi16::<1>(d), opposite);
         // SAFETY: forwarded contract.
-        unsafe { gathered(c, idx, inside) }
+        unsafe { gathered(c, d, opposite, live) }
     };
     let acc_big = _mm512_cmpge_epi16_mask(diff, _mm512_setzero_si512());
     let big = _mm512_mask_blend_epi16(acc_big, product, acc);
@@ -1014,15 +1006,19 @@ unsafe fn permuted<const PAIRS: usize>(c: &Consts, idx: __m512i, keep: __mmask32
     v[0]
 }
 
-/// The full table's entries at `idx` (zero-extended) on the lanes of `inside`, 0 on the
-/// others, read 16 at a time with i32 indices: each lane reads the 4 bytes at its i16
-/// entry and keeps the low half.
+/// The full table's doubled Δ± of log difference `d` and relative sign `signs & 1`
+/// (entry `2·d + opposite`, zero-extended) on the lanes of `live` whose difference is
+/// inside the table, 0 on the others (the entries beyond are 0): read 16 at a time with
+/// i32 indices, each lane reading the 4 bytes at its i16 entry and keeping the low half.
 ///
 /// # Safety
-/// `c.tab` holds more than every index of `inside`'s lanes.
+/// `c.tab` holds the full table of `c.last + 1` pairs.
 #[target_feature(enable = "avx512f,avx512bw,avx512cd")]
 #[inline]
-unsafe fn gathered(c: &Consts, idx: __m512i, inside: __mmask32) -> __m512i {
+unsafe fn gathered(c: &Consts, d: __m512i, signs: __m512i, live: __mmask32) -> __m512i {
+    let inside = _mm512_mask_cmplt_epu16_mask(live, d, c.last);
+    // 2·d | (signs & 1)
+    let idx = _mm512_ternarylogic_epi32::<0xD8>(_mm512_add_epi16(d, d), signs, c.one);
     // SAFETY: the caller's contract.
     let half = |h: __m256i, m: __mmask16| unsafe {
         let g = _mm512_mask_i32gather_epi32::<2>(
