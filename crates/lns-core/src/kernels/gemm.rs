@@ -11,6 +11,7 @@ use super::lanes::{
     interleave_steps,
 };
 use super::scalar::dot_codes;
+use super::transpose::columns_to_rows;
 use super::{Exec, SimdLevel};
 use crate::code::CodeStorage;
 use crate::convert::recode;
@@ -547,12 +548,7 @@ impl<C: CodeStorage> TileJob<'_, C> {
             // Columns contiguous along k (a transposed view): a W-column transpose.
             let k = self.panel.len() / W;
             let cols: [&[C]; W] = std::array::from_fn(|l| &b.data[(j0 + l) * b.col_stride..][..k]);
-            for (kk, dst) in self.panel.chunks_exact_mut(W).enumerate() {
-                for (d, col) in dst.iter_mut().zip(&cols) {
-                    // SAFETY: `kk < k` and every column holds `k` codes.
-                    *d = unsafe { *col.get_unchecked(kk) };
-                }
-            }
+            columns_to_rows(cols, self.panel);
         } else {
             for l in 0..width {
                 let col = &b.data[(j0 + l) * b.col_stride..];

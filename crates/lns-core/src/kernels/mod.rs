@@ -39,6 +39,7 @@ mod lanes;
 mod reduce;
 mod scalar;
 mod simd;
+mod transpose;
 
 pub use elementwise::{BinaryOp, UnaryOp, binary, binary_scalar, unary};
 pub use gemm::{MatRef, gemm};
