@@ -14,7 +14,7 @@ use super::scalar::dot_codes;
 use super::transpose::columns_to_rows;
 use super::{Exec, SimdLevel};
 use crate::code::CodeStorage;
-use crate::convert::recode;
+use crate::convert::{is_zero, recode};
 use crate::error::{LnsError, Result};
 use crate::tally::{Counts, OpCounts};
 use crate::unit::Arith;
@@ -573,13 +573,20 @@ impl<C: CodeStorage> TileJob<'_, C> {
         let (fmt, acc_fmt) = (self.arith.format(), self.arith.acc_format());
         let mut t = Counts::default();
         for (l, &code) in codes.iter().enumerate().take(width) {
-            let v = C::narrow(recode(acc_fmt, fmt, code, &mut t));
+            // In the operand format itself the codes need no rounding, only the one
+            // zero code (what `recode` returns for them).
+            let v = if acc_fmt == fmt {
+                if is_zero(fmt, code) { fmt.zero() } else { code }
+            } else {
+                recode(acc_fmt, fmt, code, &mut t)
+            };
             // SAFETY: output row `first + i` belongs to this task alone; `dst` borrows
             // `out` for the whole of `gemm`.
-            unsafe { self.dst.write(self.first + i, j0 + l, v) };
-            self.counts.saturated += u64::from(lanes.saturated[l]);
-            self.counts.flushed += u64::from(lanes.flushed[l]);
+            unsafe { self.dst.write(self.first + i, j0 + l, C::narrow(v)) };
         }
+        let total = |counts: &[u32; W]| counts[..width].iter().map(|&c| u64::from(c)).sum::<u64>();
+        self.counts.saturated += total(&lanes.saturated);
+        self.counts.flushed += total(&lanes.flushed);
         self.counts += t;
     }
 }
