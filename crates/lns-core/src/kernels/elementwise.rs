@@ -10,11 +10,14 @@
 //! with the operands' Δ); other units, [`SimdLevel::Scalar`] and tails shorter than
 //! the lanes take the scalar loop. At [`SimdLevel::Avx512`], codes of at most 16 bits
 //! take the GEMM's i16 engine instead, 32 at a time (one full step of
-//! `avx512_wide` per group, Δ from permutes or gathers as in the GEMM).
+//! `avx512_wide` per group, Δ from permutes or gathers as in the GEMM). Products of
+//! 8- and 16-bit codes at the lane levels run as one branch-free loop per level
+//! ([`products`]).
 
 use rayon::prelude::*;
 
 use super::lanes::{LANES, LaneCounts, MacParams, interleave, mac};
+use super::products::{products, products_run};
 use super::{Exec, SimdLevel};
 use crate::arith;
 use crate::code::CodeStorage;
@@ -218,6 +221,17 @@ fn apply_binary<C: CodeStorage>(
             );
             for (i, o) in dst.iter_mut().enumerate().skip(whole) {
                 *o = C::narrow(op.apply(fmt, lane.table, a[i].widen(), rhs.at(i), t));
+            }
+        });
+        return;
+    }
+    if op == BinaryOp::Mul && products_run::<C>(exec.simd) {
+        let fmt = arith.format();
+        run_chunks(arith, out, exec.parallel, |s, dst, t| {
+            let a = &a[s..s + dst.len()];
+            match rhs {
+                Rhs::Codes(b) => products(fmt, exec.simd, a, |i| b[s + i].widen(), dst, t),
+                Rhs::Scalar(y) => products(fmt, exec.simd, a, |_| y, dst, t),
             }
         });
         return;

@@ -36,6 +36,7 @@ mod avx512_wide;
 mod elementwise;
 mod gemm;
 mod lanes;
+mod products;
 mod reduce;
 mod scalar;
 mod simd;
