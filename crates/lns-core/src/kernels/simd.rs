@@ -29,25 +29,32 @@ impl SimdLevel {
 
     /// Every level this CPU can run, from the reference up.
     pub fn available() -> Vec<SimdLevel> {
-        let mut levels = vec![SimdLevel::Scalar, SimdLevel::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                levels.push(SimdLevel::Avx2);
-            }
-            // Every CPU with AVX-512BW also has CD (leading-zero counts).
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512cd")
-            {
-                levels.push(SimdLevel::Avx512);
-            }
-        }
-        levels
+        [
+            SimdLevel::Scalar,
+            SimdLevel::Portable,
+            SimdLevel::Avx2,
+            SimdLevel::Avx512,
+        ]
+        .into_iter()
+        .filter(|level| level.is_available())
+        .collect()
     }
 
     /// Whether this CPU can run the level.
     pub fn is_available(self) -> bool {
-        SimdLevel::available().contains(&self)
+        match self {
+            SimdLevel::Scalar | SimdLevel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            // Every CPU with AVX-512BW also has CD (leading-zero counts).
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512cd")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            SimdLevel::Avx2 | SimdLevel::Avx512 => false,
+        }
     }
 }
