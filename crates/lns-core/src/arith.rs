@@ -138,6 +138,13 @@ pub fn order_key(fmt: Format, a: i32) -> i64 {
     if sign_of(a) == 1 { -m } else { m }
 }
 
+/// Whether the value is above zero: `order_key(fmt, a) > 0` (a clear sign bit and not
+/// the zero log), written without branches so that loops over it vectorize.
+#[inline(always)]
+pub fn is_positive(fmt: Format, a: i32) -> bool {
+    (sign_of(a) == 0) & !is_zero(fmt, a)
+}
+
 /// Compares two codes by value (zero codes of either sign are equal).
 #[inline(always)]
 pub fn compare(fmt: Format, a: i32, b: i32) -> Ordering {
@@ -260,5 +267,14 @@ mod tests {
             assert_eq!(min(F, c(w[0]), c(w[1])), c(w[0]));
         }
         assert_eq!(compare(F, F.zero(), F.zero() + 1), Ordering::Equal);
+    }
+
+    #[test]
+    fn is_positive_agrees_with_the_order_key_on_every_code_and_both_zeros() {
+        for fmt in [Format::LNS8, Format::new(10, 4).unwrap(), Format::LNS16] {
+            for a in fmt.all_codes().chain([fmt.zero() + 1]) {
+                assert_eq!(is_positive(fmt, a), order_key(fmt, a) > 0, "{fmt} code {a}");
+            }
+        }
     }
 }

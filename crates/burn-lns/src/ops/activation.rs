@@ -17,9 +17,10 @@
 
 use burn_backend::ops::{ActivationOps, FloatTensorOps};
 use burn_backend::tensor::FloatTensor;
+use lns_core::arith;
 
 use crate::backend::Lns;
-use crate::kernels::{self, count_compares, key_of};
+use crate::kernels::{self, count_compares};
 
 impl ActivationOps<Lns> for Lns {
     /// `x` where `x > 0`, else zero.
@@ -27,10 +28,13 @@ impl ActivationOps<Lns> for Lns {
         // The sign test: one comparison with zero per element.
         count_compares(&tensor);
         let fmt = tensor.format();
-        kernels::map(
-            &tensor,
-            |c, _| if key_of(fmt, c) > 0 { c } else { fmt.zero() },
-        )
+        kernels::map(&tensor, |c, _| {
+            if arith::is_positive(fmt, c) {
+                c
+            } else {
+                fmt.zero()
+            }
+        })
     }
 
     /// `grad` where `output > 0`, else zero.
@@ -38,7 +42,11 @@ impl ActivationOps<Lns> for Lns {
         count_compares(&output);
         let fmt = grad.format();
         kernels::zip(grad, output, |g, o, _| {
-            if key_of(fmt, o) > 0 { g } else { fmt.zero() }
+            if arith::is_positive(fmt, o) {
+                g
+            } else {
+                fmt.zero()
+            }
         })
     }
 
