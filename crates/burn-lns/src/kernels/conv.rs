@@ -108,6 +108,14 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
         // as a slice; `None` where the tap's columns are not such a run.
         let row_runs: Vec<Option<RowRun>> =
             tx_src.chunks(ow.max(1)).map(RowRun::of).collect();
+        // A stride-1 2-D convolution whose output has the input's size (padding that keeps
+        // it): every tap's im2col row is the input plane shifted by the tap's offset.
+        let plane_shifts = d == 1
+            && kd == 1
+            && (od, oh, ow) == (1, h, wd)
+            && p.stride == [1, 1, 1]
+            && p.dilation == [1, 1, 1]
+            && p.input_dilation == [1, 1, 1];
         // Images per GEMM: outputs with few positions are batched side by side (image
         // `j` of a batch in columns `j·positions ..`), so that the GEMM's panels of 16
         // columns are full and its setup and packing of the weight are shared.
@@ -133,6 +141,11 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                         for (tz, ty, tx) in (0..kd).flat_map(|a| (0..kh).flat_map(move |b| (0..kw).map(move |cc| (a, b, cc)))) {
                             let row = ((ci * kd + tz) * kh + ty) * kw + tx;
                             let dst_row = &mut cols[row * width + j * positions..][..positions];
+                            if plane_shifts {
+                                let offset = [ty as isize - p.pad_before[1], tx as isize - p.pad_before[2]];
+                                shift_plane(plane, dst_row, wd, offset, zero);
+                                continue;
+                            }
                             for (z, &iz) in tz_src[tz * od..][..od].iter().enumerate() {
                                 if iz == usize::MAX {
                                     continue;
@@ -202,6 +215,30 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
     x.with_codes(flex)
 }
 
+/// `dst[y·w + x] = src[(y + dy)·w + x + dx]` where that is inside the `h × w` plane,
+/// the zero code elsewhere (`dst` starts zeroed): one copy of the plane read `dy` rows and
+/// `dx` columns on, then the columns that read across a row's end set to zero.
+fn shift_plane<C: Copy>(src: &[C], dst: &mut [C], w: usize, [dy, dx]: [isize; 2], zero: C) {
+    let (hw, w_signed) = (dst.len() as isize, w as isize);
+    if dy.abs() * w_signed >= hw || dx.abs() >= w_signed {
+        return;
+    }
+    let shift = dy * w_signed + dx;
+    let (lo, hi) = ((-shift).max(0), (hw - shift).min(hw));
+    dst[lo as usize..hi as usize]
+        .copy_from_slice(&src[(lo + shift) as usize..(hi + shift) as usize]);
+    let wrapped = if dx < 0 {
+        0..dx.unsigned_abs()
+    } else {
+        w - dx as usize..w
+    };
+    if dx != 0 {
+        for row in dst.chunks_exact_mut(w) {
+            row[wrapped.clone()].fill(zero);
+        }
+    }
+}
+
 /// The outputs of one tap along a row that read consecutive input columns.
 #[derive(Debug, Clone, PartialEq)]
 struct RowRun {
@@ -263,6 +300,36 @@ mod tests {
     use super::RowRun;
 
     const OUT: usize = usize::MAX;
+
+    #[test]
+    fn shifted_planes_read_the_input_inside_and_zero_outside_for_every_offset() {
+        for (h, w) in [(1, 1), (2, 2), (3, 5), (4, 4), (6, 3)] {
+            let src: Vec<i32> = (1..=(h * w) as i32).collect();
+            for dy in -(h as isize) - 1..=h as isize + 1 {
+                for dx in -(w as isize) - 1..=w as isize + 1 {
+                    let mut dst = vec![0; h * w];
+                    super::shift_plane(&src, &mut dst, w, [dy, dx], 0);
+                    for y in 0..h as isize {
+                        for x in 0..w as isize {
+                            let (sy, sx) = (y + dy, x + dx);
+                            let inside =
+                                (0..h as isize).contains(&sy) && (0..w as isize).contains(&sx);
+                            let want = if inside {
+                                src[(sy * w as isize + sx) as usize]
+                            } else {
+                                0
+                            };
+                            assert_eq!(
+                                dst[(y * w as isize + x) as usize],
+                                want,
+                                "{h}×{w} by ({dy}, {dx}) at ({y}, {x})"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn row_runs_are_found_only_where_the_columns_are_consecutive() {
