@@ -1,8 +1,21 @@
 //! Helpers shared by the tests: scratch directories and synthetic datasets.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use lns_zoo::data::{ImageDataset, ImageDims};
+
+/// Held for the whole of every test that draws random weights or tensors. Burn's CPU
+/// backends (burn-ndarray, burn-flex and through it `Lns`) draw from one process-wide
+/// generator each, and tests run on parallel threads: without this, a test's draws
+/// (lazy parameters included) could fall between another test's seed and its draws,
+/// and seeded weights would differ from run to run.
+pub fn random_draws() -> MutexGuard<'static, ()> {
+    static DRAWS: Mutex<()> = Mutex::new(());
+    DRAWS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The CPU backend most tests run on.
 pub type TestBackend = burn::backend::NdArray;

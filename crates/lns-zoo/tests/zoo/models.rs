@@ -5,7 +5,7 @@ use lns_zoo::models::{
     Classifier, InputShape, LeNet5Config, Mlp, MlpConfig, Model, ModelError, ModelKind,
 };
 
-use crate::common::TestBackend;
+use crate::common::{TestBackend, random_draws};
 
 const MNIST: InputShape = InputShape {
     channels: 1,
@@ -59,11 +59,13 @@ const VGG11_BN_CHANNELS: usize = 2752;
 
 #[test]
 fn mlp_is_784_100_10_with_79510_parameters() {
+    let _draws = random_draws();
     check(ModelKind::Mlp, MNIST, 3, 784 * 100 + 100 + 100 * 10 + 10, 0);
 }
 
 #[test]
 fn mlp_accepts_several_hidden_layers_and_other_activations() {
+    let _draws = random_draws();
     let model: Mlp<TestBackend> = MlpConfig::new()
         .with_inputs(3 * 32 * 32)
         .with_hidden(vec![64, 32])
@@ -78,11 +80,13 @@ fn mlp_accepts_several_hidden_layers_and_other_activations() {
 
 #[test]
 fn lenet5_has_the_classic_61706_parameters_on_28x28() {
+    let _draws = random_draws();
     check(ModelKind::LeNet5, MNIST, 2, 61_706, 0);
 }
 
 #[test]
 fn lenet5_on_32x32_rgb_reaches_16x5x5_features() {
+    let _draws = random_draws();
     assert_eq!(
         LeNet5Config::for_input(3, 32, 32, 10).feature_size(),
         Some([5, 5])
@@ -97,6 +101,7 @@ fn lenet5_on_32x32_rgb_reaches_16x5x5_features() {
 
 #[test]
 fn vgg11_cifar_has_9225610_parameters_and_bn_adds_gamma_beta_minus_biases() {
+    let _draws = random_draws();
     check(
         ModelKind::Vgg11 { batch_norm: false },
         CIFAR10,
@@ -117,6 +122,7 @@ fn vgg11_cifar_has_9225610_parameters_and_bn_adds_gamma_beta_minus_biases() {
 
 #[test]
 fn vgg16_cifar_has_14719818_parameters() {
+    let _draws = random_draws();
     check(
         ModelKind::Vgg16 { batch_norm: false },
         CIFAR10,
@@ -128,6 +134,7 @@ fn vgg16_cifar_has_14719818_parameters() {
 
 #[test]
 fn vgg11_bn_on_tiny_imagenet_pools_64x64_to_one_512_vector() {
+    let _draws = random_draws();
     let features = 9_225_610 + VGG11_BN_CHANNELS - (512 * 10 + 10);
     let trainable = features + 512 * 200 + 200;
     check(
@@ -141,12 +148,14 @@ fn vgg11_bn_on_tiny_imagenet_pools_64x64_to_one_512_vector() {
 
 #[test]
 fn resnet18_cifar_has_11173962_parameters() {
+    let _draws = random_draws();
     // Batch norm: stem 64, blocks 4 * (64 + 128 + 256 + 512), projections 128 + 256 + 512.
     check(ModelKind::ResNet18, CIFAR10, 1, 11_173_962, 4800);
 }
 
 #[test]
 fn resnet20_has_269722_parameters_plus_two_projection_shortcuts() {
+    let _draws = random_draws();
     // He et al.'s zero-padding shortcuts give 269,722; the 1x1 projections with
     // batch norm at the two downsampling blocks add 16*32 + 64 and 32*64 + 128.
     // Batch norm: stem 16, blocks 6 * (16 + 32 + 64), projections 32 + 64.
@@ -156,6 +165,7 @@ fn resnet20_has_269722_parameters_plus_two_projection_shortcuts() {
 
 #[test]
 fn burn_guide_model_has_the_books_layer_sizes() {
+    let _draws = random_draws();
     check(
         ModelKind::BurnGuide,
         MNIST,
@@ -167,6 +177,7 @@ fn burn_guide_model_has_the_books_layer_sizes() {
 
 #[test]
 fn model_kind_names_parse_and_print_back() {
+    let _draws = random_draws();
     let names = [
         "mlp", "lenet", "vgg11", "vgg11-bn", "vgg16", "vgg16-bn", "resnet18", "resnet20", "guide",
     ];
@@ -181,6 +192,7 @@ fn model_kind_names_parse_and_print_back() {
 
 #[test]
 fn models_reject_images_too_small_for_their_downsampling() {
+    let _draws = random_draws();
     let device = Default::default();
     let err = ModelKind::Vgg11 { batch_norm: false }
         .init::<TestBackend>(MNIST, &device)

@@ -1,5 +1,6 @@
 //! The zoo on the LNS backend: ordinary Burn models, only the backend type changes.
 
+use crate::common::random_draws;
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
 use burn::tensor::{Distribution, Tensor};
@@ -13,6 +14,7 @@ use lns_zoo::train::{evaluate, train_epoch};
 /// Every model maps a batch of images to one logit per class on `Lns`, as on f32.
 #[test]
 fn every_model_forward_gives_batch_by_classes_logits_on_lns() {
+    let _draws = random_draws();
     let device = LnsDevice::lns16();
     for (name, shape) in [
         (
@@ -163,6 +165,7 @@ impl ShortRun {
 /// also flush give divisions by zero. Use ε ≥ 2^−15 or SGD on 16-bit LNS.)
 #[test]
 fn burn_guide_model_trains_on_autodiff_lns_and_its_loss_decreases() {
+    let _draws = random_draws();
     let run = ShortRun {
         model: "guide",
         device: LnsDevice::lns16(),
@@ -197,6 +200,7 @@ fn lenet_12_bit_losses(optimizer: OptimizerSpec, state: Option<LnsDevice>, lr: f
 /// multiplicative LNS updates.)
 #[test]
 fn lenet_trains_on_12_bit_pwl_with_a_16_bit_accumulator() {
+    let _draws = random_draws();
     let (before, after) = lenet_12_bit_losses(OptimizerSpec::SGD_MOMENTUM, None, 0.1);
     assert!(after < 0.95 * before, "loss {before} -> {after}");
 }
@@ -206,6 +210,7 @@ fn lenet_trains_on_12_bit_pwl_with_a_16_bit_accumulator() {
 /// code steps k ∈ [−10, 10]; at the first step k = −sign g · sign w.
 #[test]
 fn madam_on_12_bit_lns_moves_each_weight_log_by_whole_code_steps() {
+    let _draws = random_draws();
     use burn::optim::SimpleOptimizer;
     use burn::tensor::Tensor;
     use lns_zoo::optim::Madam;
@@ -242,6 +247,7 @@ fn madam_on_12_bit_lns_moves_each_weight_log_by_whole_code_steps() {
 /// decreases, where each update is a whole number of 12:6 code steps.
 #[test]
 fn lenet_trains_on_12_bit_pwl_with_madam() {
+    let _draws = random_draws();
     let madam = OptimizerSpec::Madam { beta: 0.999 };
     let (before, after) = lenet_12_bit_losses(madam, Some(LnsDevice::lns32_ref()), 1.0 / 64.0);
     assert!(after < 0.95 * before, "loss {before} -> {after}");

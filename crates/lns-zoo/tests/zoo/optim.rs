@@ -10,12 +10,13 @@ use lns_zoo::models::{InputShape, Model, ModelKind};
 use lns_zoo::optim::{AnyOptimizer, Madam, OptimizerSpec};
 use lns_zoo::train::train_epoch;
 
-use crate::common::TestBackend;
+use crate::common::{TestBackend, random_draws};
 
 type Train = Autodiff<TestBackend>;
 
 #[test]
 fn optimizer_specs_parse_and_print_back() {
+    let _draws = random_draws();
     let cases = [
         ("sgd", OptimizerSpec::SGD_MOMENTUM),
         (
@@ -72,6 +73,7 @@ fn two_steps(
 
 #[test]
 fn momentum_state_survives_a_record_round_trip() {
+    let _draws = random_draws();
     let shape = InputShape {
         channels: 1,
         height: 28,
@@ -100,6 +102,7 @@ fn momentum_state_survives_a_record_round_trip() {
 #[test]
 #[should_panic(expected = "optimizer record belongs to another optimizer")]
 fn loading_an_sgd_record_into_adam_panics() {
+    let _draws = random_draws();
     let sgd: AnyOptimizer<Model<Train>, Train> = OptimizerSpec::SGD_MOMENTUM.init();
     let adam: AnyOptimizer<Model<Train>, Train> = OptimizerSpec::Adam { weight_decay: 0.0 }.init();
     let _ = adam.load_record(sgd.to_record());
@@ -124,6 +127,7 @@ fn assert_close(got: &[f32], want: &[f64]) {
 /// gradient leaves its weight alone.
 #[test]
 fn madam_multiplies_each_weight_by_two_to_the_minus_lr_times_its_gradient_sign() {
+    let _draws = random_draws();
     let device = Default::default();
     let w0 = [0.5, -0.25, 1.0, 2.0, 0.75];
     let g = Tensor::<TestBackend, 1>::from_floats([0.3, 0.3, -0.01, 0.0, 1e-3], &device);
@@ -140,6 +144,7 @@ fn madam_multiplies_each_weight_by_two_to_the_minus_lr_times_its_gradient_sign()
 /// Weights are kept within three times the RMS of the weights at the first step.
 #[test]
 fn madam_clamps_weights_to_three_times_their_initial_rms() {
+    let _draws = random_draws();
     let device = Default::default();
     let w = Tensor::<TestBackend, 1>::from_floats([0.1, 0.1, 0.1, 10.0], &device);
     let g = Tensor::<TestBackend, 1>::from_floats([0.0, 0.0, 0.0, -1.0], &device);

@@ -10,7 +10,7 @@ use lns_zoo::optim::OptimizerSpec;
 use lns_zoo::train::{StepStats, evaluate, train_epoch};
 use lns_zoo::transfer::copy_parameters;
 
-use crate::common::TestBackend;
+use crate::common::{TestBackend, random_draws};
 
 type Train = Autodiff<TestBackend>;
 
@@ -31,6 +31,7 @@ fn model<B: Backend>(kind: ModelKind, data: &ImageDataset, seed: u64) -> Model<B
 /// 20 SGD steps of 32 images: the loss on those images falls well below chance level.
 #[test]
 fn lenet_sgd_steps_on_the_embedded_subset_reduce_the_loss() {
+    let _draws = random_draws();
     let data = subset();
     let train = data.train.select(&(0..320).collect::<Vec<_>>());
     let batcher = batcher(&train);
@@ -66,6 +67,7 @@ fn lenet_sgd_steps_on_the_embedded_subset_reduce_the_loss() {
 
 #[test]
 fn train_epoch_calls_the_hook_once_per_step_and_sums_per_item() {
+    let _draws = random_draws();
     let data = subset();
     let batcher = batcher(&data.train);
     let device = Default::default();
@@ -102,6 +104,7 @@ fn train_epoch_calls_the_hook_once_per_step_and_sums_per_item() {
 
 #[test]
 fn evaluate_weights_items_not_batches() {
+    let _draws = random_draws();
     let data = subset();
     let batcher = batcher(&data.test);
     let device = Default::default();
@@ -146,6 +149,7 @@ fn seeded_run<B: burn::tensor::backend::AutodiffBackend>(
 
 #[test]
 fn the_same_seeds_give_identical_training_runs() {
+    let _draws = random_draws();
     let data = subset().train;
     let first = seeded_run(model::<Train>(ModelKind::LeNet5, &data, 4), &data, 4);
     let second = seeded_run(model::<Train>(ModelKind::LeNet5, &data, 4), &data, 4);
@@ -154,6 +158,7 @@ fn the_same_seeds_give_identical_training_runs() {
 
 #[test]
 fn ndarray_and_flex_train_alike_from_copied_weights_on_identical_batches() {
+    let _draws = random_draws();
     let data = subset().train;
     let ndarray = model::<Train>(ModelKind::LeNet5, &data, 5);
     let template = model::<Autodiff<Flex>>(ModelKind::LeNet5, &data, 6);

@@ -9,7 +9,7 @@ use lns_zoo::optim::OptimizerSpec;
 use lns_zoo::train::train_epoch;
 use lns_zoo::transfer::{copy_parameters, materialize};
 
-use crate::common::{TestBackend, synthetic};
+use crate::common::{TestBackend, random_draws, synthetic};
 
 const CIFAR: InputShape = InputShape {
     channels: 3,
@@ -50,12 +50,14 @@ fn assert_transfers(kind: ModelKind, source: Model<TestBackend>) {
 
 #[test]
 fn copied_lenet_computes_the_same_logits_on_ndarray_and_flex() {
+    let _draws = random_draws();
     let source: Model<TestBackend> = ModelKind::LeNet5.init(CIFAR, &Default::default()).unwrap();
     assert_transfers(ModelKind::LeNet5, source);
 }
 
 #[test]
 fn copied_resnet20_carries_batch_norm_running_statistics() {
+    let _draws = random_draws();
     // One training step moves the running statistics away from their initial 0 and 1.
     let data: ImageDataset = synthetic(
         ImageDims {
@@ -81,6 +83,7 @@ fn copied_resnet20_carries_batch_norm_running_statistics() {
 
 #[test]
 fn copying_between_different_architectures_is_an_error() {
+    let _draws = random_draws();
     let source: LeNet5<TestBackend> =
         LeNet5Config::for_input(3, 32, 32, 10).init(&Default::default());
     let target: Mlp<Flex> = MlpConfig::new().init(&Default::default());
@@ -89,6 +92,7 @@ fn copying_between_different_architectures_is_an_error() {
 
 #[test]
 fn materialized_models_clone_to_identical_weights() {
+    let _draws = random_draws();
     let lazy: LeNet5<TestBackend> =
         LeNet5Config::for_input(1, 28, 28, 10).init(&Default::default());
     // Burn initializes each clone of a lazy module separately.
