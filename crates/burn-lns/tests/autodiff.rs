@@ -3,6 +3,8 @@
 //! `GRAD_NORM_REL_16` (norm-wise) on the 16:10 table preset (a few 2^-10 log-domain
 //! roundings per op).
 
+use std::sync::{Mutex, MutexGuard};
+
 use burn::backend::{Autodiff, Flex};
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -13,6 +15,17 @@ use burn::optim::{GradientsParams, Optimizer, SgdConfig};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Int, Tensor, TensorData};
 use burn_lns::{Lns, LnsDevice};
+
+/// Held for the whole of every test here: models draw their initial weights from
+/// burn-flex's one process-wide generator (which `Lns::seed` seeds), and tests run on
+/// parallel threads, so another test's draws could fall between a test's seed and its
+/// weights.
+fn random_draws() -> MutexGuard<'static, ()> {
+    static DRAWS: Mutex<()> = Mutex::new(());
+    DRAWS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Relative gradient tolerance of the 32:23 exact preset against f32.
 const GRAD_REL_32: f32 = 1e-4;
@@ -191,6 +204,7 @@ fn train_mlp<B: AutodiffBackend>(device: &B::Device, steps: usize) -> Vec<f32> {
 
 #[test]
 fn mlp_trains_on_autodiff_lns() {
+    let _draws = random_draws();
     let losses = train_mlp::<Autodiff<Lns>>(&LnsDevice::lns16(), 25);
     let (first, last) = (losses[0], *losses.last().unwrap());
     eprintln!("lns16 losses: {losses:?}");
@@ -202,6 +216,7 @@ fn mlp_trains_on_autodiff_lns() {
 
 #[test]
 fn mlp_trains_on_the_12_bit_pwl_preset() {
+    let _draws = random_draws();
     let losses = train_mlp::<Autodiff<Lns>>(&LnsDevice::lns12_pwl(), 25);
     assert!(losses.last().unwrap() < &(0.8 * losses[0]), "{losses:?}");
 }
@@ -294,6 +309,7 @@ fn assert_close(name: &str, want: &[Vec<f32>], got: &[Vec<f32>], rel: f32) {
 
 #[test]
 fn mlp_gradients_match_flex() {
+    let _draws = random_draws();
     let flex_device = Default::default();
     let reference = deterministic(Mlp::<Autodiff<Flex>>::new(&flex_device), &flex_device);
     let want = mlp_grads::<Autodiff<Flex>>(&reference, &flex_device);
@@ -305,6 +321,7 @@ fn mlp_gradients_match_flex() {
 
 #[test]
 fn conv_gradients_match_flex() {
+    let _draws = random_draws();
     let flex_device = Default::default();
     let reference = deterministic(ConvNet::<Autodiff<Flex>>::new(&flex_device), &flex_device);
     let want = conv_grads::<Autodiff<Flex>>(&reference, &flex_device);
@@ -316,6 +333,7 @@ fn conv_gradients_match_flex() {
 
 #[test]
 fn every_preset_and_a_wide_accumulator_train_without_panicking() {
+    let _draws = random_draws();
     for spec in [
         "lns8",
         "lns16-shift",
