@@ -2,7 +2,7 @@
 //! `i` of A and column `j` of B.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
@@ -405,7 +405,7 @@ struct Lanes<'a> {
 impl Lanes<'_> {
     /// `dst := A·B`, rows of A split into tasks. Each task packs one panel of B (`LANES`
     /// columns, in the codes' own width) at a time and runs all its rows over it, so the
-    /// only buffer is a panel per task, borrowed from its thread ([`with_panel`]); A is
+    /// only buffer is a panel per task, borrowed from a shared pool ([`with_panel`]); A is
     /// read in place.
     fn run<C: CodeStorage>(
         &self,
@@ -469,23 +469,56 @@ impl Lanes<'_> {
     }
 }
 
-thread_local! {
-    /// This thread's B panel buffer, kept between tasks and calls so that a task does
-    /// not allocate and fill `k × lanes` codes (every `pack` rewrites what it reads).
-    static PANEL_WORDS: Cell<Vec<u32>> = const { Cell::new(Vec::new()) };
+/// Buffers of B panels not in use, shared by all threads. A task borrows the one that
+/// fits its panel most tightly and gives it back afterwards, so the pool holds at most
+/// as many buffers as tasks ever ran at once, each about as large as the largest panel
+/// such a task needed — not one buffer per thread grown to the largest panel that
+/// thread ever packed (2 MiB for a VGG-11 weight gradient's 32 768 × 32 panel, on
+/// every thread of a 16-thread run).
+struct PanelPool(Mutex<Vec<Vec<u32>>>);
+
+impl PanelPool {
+    const fn new() -> Self {
+        PanelPool(Mutex::new(Vec::new()))
+    }
+
+    /// A buffer of at least `needed` words: the smallest free one that is large
+    /// enough, else the largest free one grown, else a new one.
+    fn take(&self, needed: usize) -> Vec<u32> {
+        let mut free = self.lock();
+        let fitting = (0..free.len())
+            .filter(|&i| free[i].len() >= needed)
+            .min_by_key(|&i| free[i].len());
+        let pick = fitting.or_else(|| (0..free.len()).max_by_key(|&i| free[i].len()));
+        let mut words = pick.map(|i| free.swap_remove(i)).unwrap_or_default();
+        drop(free);
+        if words.len() < needed {
+            words.resize(needed, 0);
+        }
+        words
+    }
+
+    fn give(&self, words: Vec<u32>) {
+        self.lock().push(words);
+    }
+
+    /// The free buffers (a panic elsewhere cannot leave the list inconsistent: every
+    /// change to it is one push or one removal).
+    fn lock(&self) -> MutexGuard<'_, Vec<Vec<u32>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
-/// Runs `f` on a panel of `len` codes borrowed from this thread's buffer (grown when
-/// needed; a call nested inside `f` on the same thread gets a buffer of its own).
+static PANELS: PanelPool = PanelPool::new();
+
+/// Runs `f` on a panel of `len` codes borrowed from [`PANELS`] (a call nested inside
+/// `f` borrows a buffer of its own).
 fn with_panel<C: CodeStorage, R>(len: usize, f: impl FnOnce(&mut [C]) -> R) -> R {
-    let mut words = PANEL_WORDS.take();
     let needed = (len * std::mem::size_of::<C>()).div_ceil(4);
-    if words.len() < needed {
-        words.resize(needed, 0);
-    }
+    let mut words = PANELS.take(needed);
     let panel: &mut [C] = bytemuck::cast_slice_mut(&mut words[..needed]);
     let result = f(&mut panel[..len]);
-    PANEL_WORDS.set(words);
+    PANELS.give(words);
     result
 }
 
@@ -703,5 +736,32 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
     for r in 0..R {
         let (codes, lane_counts) = E::finish(acc[r], counters[r]);
         job.store_row(i0 + r, j0, width, &codes, &lane_counts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PanelPool;
+
+    #[test]
+    fn panel_pool_lends_the_tightest_free_buffer_and_grows_the_largest_when_none_fits() {
+        let pool = PanelPool::new();
+        assert_eq!(pool.take(64).len(), 64, "an empty pool makes a new buffer");
+        for len in [10, 1000, 100] {
+            pool.give(vec![0; len]);
+        }
+        assert_eq!(
+            pool.take(50).len(),
+            100,
+            "the smallest buffer that holds 50 words"
+        );
+        assert_eq!(
+            pool.take(5000).len(),
+            5000,
+            "nothing fits: the largest, grown"
+        );
+        assert_eq!(pool.lock().len(), 1, "only the 10-word buffer is left");
+        assert_eq!(pool.take(4).len(), 10);
+        assert!(pool.lock().is_empty());
     }
 }
