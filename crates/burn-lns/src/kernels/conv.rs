@@ -116,6 +116,18 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
             && p.stride == [1, 1, 1]
             && p.dilation == [1, 1, 1]
             && p.input_dilation == [1, 1, 1];
+        // The dual: a stride-1 2-D convolution whose kernel covers the whole input (the
+        // weight gradient of a convolution, computed as the input convolved with the
+        // output gradient): the taps of one output position read the input plane
+        // shifted by that position's offset, so im2col is built transposed, one shifted
+        // plane per (output position, channel), instead of runs of a few codes per tap.
+        let kernel_shifts = !plane_shifts
+            && (od, d, kd) == (1, 1, 1)
+            && (kh, kw) == (h, wd)
+            && p.pad_before[0] == 0
+            && p.stride == [1, 1, 1]
+            && p.dilation == [1, 1, 1]
+            && p.input_dilation == [1, 1, 1];
         // Images per GEMM: outputs with few positions are batched side by side (image
         // `j` of a batch in columns `j·positions ..`), so that the GEMM's panels of 16
         // columns are full and its setup and packing of the weight are shared.
@@ -138,6 +150,16 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                     let ni = first + j;
                     for ci in 0..cg {
                         let plane = &xv[((ni * c) + gi * cg + ci) * d * h * wd..][..d * h * wd];
+                        if kernel_shifts {
+                            // Row `j·positions + o` of the transposed im2col holds the
+                            // taps of output `o` of image `j`; channel `ci`'s are a plane.
+                            for o in 0..positions {
+                                let offset = [(o / ow) as isize - p.pad_before[1], (o % ow) as isize - p.pad_before[2]];
+                                let dst = &mut cols[(j * positions + o) * kk + ci * h * wd..][..h * wd];
+                                shift_plane(plane, dst, wd, offset, zero);
+                            }
+                            continue;
+                        }
                         for (tz, ty, tx) in (0..kd).flat_map(|a| (0..kh).flat_map(move |b| (0..kw).map(move |cc| (a, b, cc)))) {
                             let row = ((ci * kd + tz) * kh + ty) * kw + tx;
                             let dst_row = &mut cols[row * width + j * positions..][..positions];
@@ -172,7 +194,11 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
                     }
                 }
                 let wg = MatRef::row_major(&wv[gi * cog * kk..][..cog * kk], cog, kk);
-                let cm = MatRef::row_major(&cols[..], kk, width);
+                let cm = if kernel_shifts {
+                    MatRef::row_major(&cols[..], width, kk).t()
+                } else {
+                    MatRef::row_major(&cols[..], kk, width)
+                };
                 if images == 1 {
                     gemm(&arith, wg, cm, &mut dst[gi * cog * positions..][..cog * positions], exec)
                         .unwrap_or_else(|e| panic!("conv: {e}"));

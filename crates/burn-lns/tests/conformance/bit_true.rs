@@ -81,6 +81,16 @@ fn ops(device: &LnsDevice) -> Vec<(&'static str, Vec<i32>)> {
                 ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
             )),
         ),
+        // The kernel covers the input (a weight gradient's shape): transposed im2col.
+        (
+            "conv2d_kernel_covers_input",
+            codes(conv2d(
+                input([5, 3, 6, 5], 19, device),
+                input([4, 3, 6, 5], 20, device).mul_scalar(0.3),
+                None,
+                ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
+            )),
+        ),
         ("sum", codes(long.clone().sum())),
         ("sum_dim", codes(long.clone().sum_dim(1))),
         ("mean_dim", codes(long.clone().mean_dim(0))),
@@ -161,5 +171,37 @@ fn a_batched_convolution_equals_the_convolutions_of_its_images() {
             })
             .collect();
         assert_eq!(all, one_by_one, "{spec}");
+    }
+}
+
+/// A convolution whose kernel covers its whole input (how Burn computes a weight
+/// gradient: the input convolved with the output gradient) builds its im2col from
+/// shifted input planes; its codes equal those of the general im2col, reached by giving
+/// the input one more zero row and column (the extra products are zero, exact no-ops,
+/// and the kernel no longer covers the input).
+#[test]
+fn a_convolution_whose_kernel_covers_its_input_equals_the_general_im2col() {
+    for spec in [
+        "lns16",
+        "lns8",
+        "lns12-pwl",
+        "lns16:simd=scalar",
+        "16:10:lut:acc=20:14",
+    ] {
+        let device: LnsDevice = spec.parse().unwrap();
+        for relu_input in [false, true] {
+            let mut x = input([9, 5, 6, 7], 17, &device);
+            if relu_input {
+                x = relu(x);
+            }
+            let w = input([4, 5, 6, 7], 18, &device).mul_scalar(0.3);
+            let opts = ConvOptions::new([1, 1], [1, 2], [1, 1], 1);
+            let covering = conv2d(x.clone(), w.clone(), None, opts.clone());
+            assert_eq!(covering.dims(), [9, 4, 3, 5]);
+            let wider =
+                Tensor::zeros([9, 5, 7, 8], &device).slice_assign([0..9, 0..5, 0..6, 0..7], x);
+            let general = conv2d(wider, w, None, opts).slice([0..9, 0..4, 0..3, 0..5]);
+            assert_eq!(codes(covering), codes(general), "{spec}, relu {relu_input}");
+        }
     }
 }
