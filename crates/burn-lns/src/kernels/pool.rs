@@ -259,7 +259,8 @@ pub(crate) fn scatter_gradient_planes<C: Code>(
 }
 
 /// Max pooling; returns the pooled codes and, per output, the flat index `iy·W + ix`
-/// of the first maximal tap.
+/// of the first maximal tap. Reads and writes codes in their stored width; each tap's
+/// value is compared through its order key ([`arith::order_key`]) once.
 pub(crate) fn max_pool(
     x: &LnsTensor,
     wy: &[AxisWindow],
@@ -270,8 +271,6 @@ pub(crate) fn max_pool(
     let (planes, h, w) = nchw(&s);
     let (oh, ow) = (wy.len(), wx.len());
     let f = x.format();
-    let xv = x.codes();
-    let mut out = vec![f.zero(); planes * oh * ow];
     let mut idx = vec![0i64; planes * oh * ow];
     // Per output: one comparison per cell after the first.
     let outputs = (planes * oh * ow) as u64;
@@ -279,37 +278,37 @@ pub(crate) fn max_pool(
         compare: (planes as u64 * window_cells(wy, wx)).saturating_sub(outputs),
         ..OpCounts::default()
     });
-    out.par_chunks_mut((oh * ow).max(1))
-        .zip(idx.par_chunks_mut((oh * ow).max(1)))
-        .enumerate()
-        .for_each(|(pi, (dst, di))| {
-            let plane = &xv[pi * h * w..][..h * w];
-            for (y, wy) in wy.iter().enumerate() {
-                for (xx, wx) in wx.iter().enumerate() {
-                    let mut best: Option<(i32, usize)> = None;
-                    for &iy in &wy.valid {
-                        for &ix in &wx.valid {
-                            let v = plane[iy * w + ix];
-                            let better = match best {
-                                None => true,
-                                Some((b, _)) => arith::compare(f, v, b).is_gt(),
-                            };
-                            if better {
-                                best = Some((v, iy * w + ix));
+    let shape = Shape::from(vec![s[0], s[1], oh, ow]);
+    let flex = with_storage!(f.storage(), C => {
+        let xv = contiguous::<C>(&x.codes);
+        let mut out = vec![C::narrow(f.zero()); planes * oh * ow];
+        out.par_chunks_mut((oh * ow).max(1))
+            .zip(idx.par_chunks_mut((oh * ow).max(1)))
+            .enumerate()
+            .for_each(|(pi, (dst, di))| {
+                let plane = &xv[pi * h * w..][..h * w];
+                for (y, wy) in wy.iter().enumerate() {
+                    for (xx, wx) in wx.iter().enumerate() {
+                        // (key, code, index) of the first maximal tap; a window without
+                        // taps gives the zero code at index 0.
+                        let mut best = (i64::MIN, f.zero(), 0);
+                        for &iy in &wy.valid {
+                            for &ix in &wx.valid {
+                                let v = plane[iy * w + ix].widen();
+                                let key = arith::order_key(f, v);
+                                if key > best.0 {
+                                    best = (key, v, iy * w + ix);
+                                }
                             }
                         }
+                        dst[y * ow + xx] = C::narrow(arith::canonical(f, best.1));
+                        di[y * ow + xx] = best.2 as i64;
                     }
-                    let (v, i) = best.unwrap_or((f.zero(), 0));
-                    dst[y * ow + xx] = arith::canonical(f, v);
-                    di[y * ow + xx] = i as i64;
                 }
-            }
-        });
-    let shape = Shape::from(vec![s[0], s[1], oh, ow]);
-    (
-        LnsTensor::from_codes_i32(out, shape, x.device.clone(), x.dtype),
-        idx,
-    )
+            });
+        flex_from_vec(out, shape)
+    });
+    (x.with_codes(flex), idx)
 }
 
 /// Gradient of [`max_pool`]: each output gradient added, in output order, at its index.
