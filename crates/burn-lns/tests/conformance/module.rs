@@ -117,7 +117,16 @@ cases! {
         let x = q.t::<B, 4>([2, 3, 7, 6], 26, d);
         let (v, i) = m::max_pool2d_with_indices(x.clone(), [3, 2], [2, 2], [1, 0], [1, 1], false);
         let (v1, i1) = m::max_pool1d_with_indices(q.t::<B, 3>([2, 3, 9], 27, d), 3, 2, 1, 2, false);
+        // Repeated powers of two and zeros tie inside most windows: the first maximal
+        // tap gives the index. (A negative zero's sign is not kept: LNS has one zero.)
+        let tied = |set: [f32; 5]| -> Vec<f32> { (0..60).map(|i| set[(i * 3) % 5]).collect() };
+        let mixed = q.of::<B, 4>(tied([2.0, -1.0, 0.0, 2.0, 0.5]), [1, 2, 5, 6], d);
+        let negative = q.of::<B, 4>(tied([-2.0, -1.0, -0.5, -0.5, -1.0]), [1, 2, 5, 6], d);
+        let (vz, iz) = m::max_pool2d_with_indices(mixed, [2, 3], [1, 2], [0, 1], [1, 1], false);
+        let (vn, in_) = m::max_pool2d_with_indices(negative, [2, 2], [1, 1], [0, 0], [1, 1], false);
         vec![
+            o("ties_values", vz), o("ties_indices", iz),
+            o("negated_ties_values", vn), o("negated_ties_indices", in_),
             o("max_pool2d", m::max_pool2d(x.clone(), [2, 2], [2, 2], [0, 0], [1, 1], false)),
             o("max_pool2d_dilation_ceil", m::max_pool2d(x.clone(), [2, 2], [2, 2], [1, 1], [2, 1], true)),
             o("with_indices_values", v), o("with_indices_indices", i),
