@@ -46,20 +46,6 @@ impl<'a, C: CodeStorage> MatRef<'a, C> {
         }
     }
 
-    /// Columns `range` of the matrix (no copy).
-    fn columns(self, range: std::ops::Range<usize>) -> Self {
-        let offset = if range.is_empty() {
-            0
-        } else {
-            range.start * self.col_stride
-        };
-        MatRef {
-            data: &self.data[offset..],
-            cols: range.len(),
-            ..self
-        }
-    }
-
     /// The transpose (no copy).
     pub fn t(self) -> Self {
         MatRef {
@@ -272,7 +258,7 @@ impl<C> Clone for OutPtr<C> {
 impl<C> Copy for OutPtr<C> {}
 
 // SAFETY: an `OutPtr` is created from a `&mut [C]` that outlives every task, and the
-// tasks write disjoint entries (each output belongs to one task of the grid).
+// tasks write disjoint entries (output row `i` belongs to one task only).
 unsafe impl<C: Send> Send for OutPtr<C> {}
 // SAFETY: as above; shared references only hand the pointer to the tasks.
 unsafe impl<C: Send> Sync for OutPtr<C> {}
@@ -284,18 +270,6 @@ impl<C> OutPtr<C> {
             len: out.len(),
             row_stride,
             col_stride,
-        }
-    }
-
-    /// The same output from column `j0` on: its entry `(i, j)` is this one's
-    /// `(i, j0 + j)`.
-    fn shifted_to_column(self, j0: usize) -> Self {
-        let offset = (j0 * self.col_stride).min(self.len);
-        OutPtr {
-            // SAFETY: `offset ≤ len`, so the pointer stays inside (or one past) the slice.
-            ptr: unsafe { self.ptr.add(offset) },
-            len: self.len - offset,
-            ..self
         }
     }
 
@@ -429,10 +403,10 @@ struct Lanes<'a> {
 }
 
 impl Lanes<'_> {
-    /// `dst := A·B`, split into tasks of a block of rows × a group of `lanes`-column
-    /// panels ([`TaskGrid`]). Each task packs one panel of B (in the codes' own width) at
-    /// a time and runs all its rows over it, so the only buffer is a panel per task,
-    /// borrowed from a shared pool ([`with_panel`]); A is read in place.
+    /// `dst := A·B`, rows of A split into tasks. Each task packs one panel of B (`LANES`
+    /// columns, in the codes' own width) at a time and runs all its rows over it, so the
+    /// only buffer is a panel per task, borrowed from a shared pool ([`with_panel`]); A is
+    /// read in place.
     fn run<C: CodeStorage>(
         &self,
         a: MatRef<'_, C>,
@@ -440,45 +414,36 @@ impl Lanes<'_> {
         dst: OutPtr<C>,
         parallel: bool,
     ) -> Counts {
-        let lanes = self.engine.lanes();
-        let threads = if parallel {
-            rayon::current_num_threads()
-        } else {
-            1
-        };
-        let grid = TaskGrid::new(
-            a.rows,
-            a.cols * size_of::<C>(),
-            b.cols.div_ceil(lanes),
-            threads,
-        );
+        let m = a.rows;
+        let task_rows = self.task_rows::<C>(a, parallel);
         let task = |t: usize| -> Counts {
-            let (rows, panels) = grid.task(t);
-            let columns = panels.start * lanes..(panels.end * lanes).min(b.cols);
+            let first = t * task_rows;
+            let rows = task_rows.min(m - first);
             let zero = C::narrow(self.arith.format().zero());
-            with_panel(a.cols * lanes, |panel| {
+            with_panel(a.cols * self.engine.lanes(), |panel| {
                 let mut job = TileJob {
                     p: self.p,
                     tab: self.tab,
                     arith: self.arith,
-                    a: &a.data[rows.start * a.row_stride..],
+                    a: &a.data[first * a.row_stride..],
                     a_row_stride: a.row_stride,
                     a_col_stride: a.col_stride,
-                    first: rows.start,
-                    rows: rows.len(),
+                    first,
+                    rows,
                     k: a.cols,
-                    b: b.columns(columns.clone()),
+                    b,
                     panel,
                     zero,
-                    dst: dst.shifted_to_column(columns.start),
+                    dst,
                     counts: Counts::default(),
                 };
                 run_engine(self.engine, &mut job);
                 job.counts
             })
         };
-        if grid.tasks() > 1 {
-            (0..grid.tasks())
+        let tasks = m.div_ceil(task_rows);
+        if parallel {
+            (0..tasks)
                 .into_par_iter()
                 .map(task)
                 .reduce(Counts::default, |mut x, y| {
@@ -486,69 +451,21 @@ impl Lanes<'_> {
                     x
                 })
         } else {
-            task(0)
+            let mut total = Counts::default();
+            (0..tasks).for_each(|t| total += task(t));
+            total
         }
     }
-}
 
-/// Bytes of A's rows that one task keeps in cache while it runs them over each of its
-/// B panels (a block of rows is re-read once per panel).
-const A_BLOCK_BYTES: usize = 256 << 10;
-
-/// How a product's outputs split into parallel tasks: blocks of output rows × groups of
-/// B panels. A task packs each of its panels once, so every block of rows packs the
-/// whole of B again: the grid has as few row blocks as keep a block of A in cache
-/// ([`A_BLOCK_BYTES`]) and splits the panels into groups for the rest of the
-/// [`TASKS_PER_THREAD`] tasks per thread that balance the load. One thread runs one
-/// task per block of rows. Which task computes an output never changes its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TaskGrid {
-    rows: usize,
-    task_rows: usize,
-    panels: usize,
-    group_panels: usize,
-}
-
-impl TaskGrid {
-    /// The grid for `rows` output rows whose rows of A take `row_bytes` each and `panels`
-    /// panels of B, on `threads` threads.
-    fn new(rows: usize, row_bytes: usize, panels: usize, threads: usize) -> TaskGrid {
-        let most_blocks = rows.div_ceil(MIN_TASK_ROWS).max(1);
-        let cache_rows = (A_BLOCK_BYTES / row_bytes.max(1)).max(MIN_TASK_ROWS);
-        let cache_blocks = rows.div_ceil(cache_rows).max(1);
-        let (row_blocks, groups) = if threads <= 1 {
-            (cache_blocks, 1)
+    /// Output rows per task: a few tasks per thread when parallel, all rows otherwise.
+    fn task_rows<C>(&self, a: MatRef<'_, C>, parallel: bool) -> usize {
+        let m = a.rows;
+        let rows = if parallel {
+            (m / (TASKS_PER_THREAD * rayon::current_num_threads())).max(MIN_TASK_ROWS)
         } else {
-            let target = TASKS_PER_THREAD * threads;
-            let groups = target.div_ceil(cache_blocks).clamp(1, panels.max(1));
-            let row_blocks = target.div_ceil(groups).clamp(cache_blocks, most_blocks);
-            (row_blocks, groups)
+            m
         };
-        TaskGrid {
-            rows,
-            task_rows: rows.div_ceil(row_blocks).max(1),
-            panels,
-            group_panels: panels.div_ceil(groups).max(1),
-        }
-    }
-
-    fn row_blocks(&self) -> usize {
-        self.rows.div_ceil(self.task_rows).max(1)
-    }
-
-    fn tasks(&self) -> usize {
-        self.row_blocks() * self.panels.div_ceil(self.group_panels).max(1)
-    }
-
-    /// Task `t`'s output rows and B panels (row blocks vary fastest).
-    fn task(&self, t: usize) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-        let (block, group) = (t % self.row_blocks(), t / self.row_blocks());
-        let first_row = block * self.task_rows;
-        let first_panel = group * self.group_panels;
-        (
-            first_row..(first_row + self.task_rows).min(self.rows),
-            first_panel..(first_panel + self.group_panels).min(self.panels),
-        )
+        rows.clamp(1, m.max(1))
     }
 }
 
@@ -696,7 +613,7 @@ impl<C: CodeStorage> TileJob<'_, C> {
             } else {
                 recode(acc_fmt, fmt, code, &mut t)
             };
-            // SAFETY: output (`first + i`, `j0 + l`) belongs to this task alone; `dst` borrows
+            // SAFETY: output row `first + i` belongs to this task alone; `dst` borrows
             // `out` for the whole of `gemm`.
             unsafe { self.dst.write(self.first + i, j0 + l, C::narrow(v)) };
         }
@@ -824,58 +741,7 @@ fn tile_rows<C: CodeStorage, E: LaneEngine, const R: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::{A_BLOCK_BYTES, PanelPool, TaskGrid};
-
-    /// Every (row, panel) pair of the product in exactly one task.
-    fn assert_covers_once(grid: &TaskGrid, rows: usize, panels: usize) {
-        let mut seen = vec![0u8; rows * panels];
-        for t in 0..grid.tasks() {
-            let (r, p) = grid.task(t);
-            assert!(
-                !r.is_empty() && !p.is_empty(),
-                "task {t} of {grid:?} is empty"
-            );
-            for i in r {
-                for j in p.clone() {
-                    seen[i * panels + j] += 1;
-                }
-            }
-        }
-        assert!(seen.iter().all(|&c| c == 1), "{grid:?} for {rows}×{panels}");
-    }
-
-    #[test]
-    fn task_grids_cover_every_output_once_for_any_shape_and_thread_count() {
-        for rows in [1, 3, 15, 16, 17, 63, 100, 512, 4100] {
-            for row_bytes in [2, 64, 1024, 9216, 65536] {
-                for panels in [1, 2, 3, 16, 31] {
-                    for threads in [1, 2, 3, 16] {
-                        let grid = TaskGrid::new(rows, row_bytes, panels, threads);
-                        assert_covers_once(&grid, rows, panels);
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn task_grids_split_panels_before_rows_while_a_block_of_a_stays_in_cache() {
-        // GEMM 512³ of 16-bit codes, 32-lane panels: two blocks of 256 rows (256 KiB of
-        // A each) and four groups of four panels on two threads, so B is packed twice
-        // rather than once per task.
-        let grid = TaskGrid::new(512, 1024, 16, 2);
-        assert_eq!((grid.row_blocks(), grid.tasks()), (2, 8));
-        assert_eq!(grid.task(0), (0..256, 0..4));
-        // One thread: one task per block of rows, all panels.
-        let grid = TaskGrid::new(512, 1024, 16, 1);
-        assert_eq!((grid.row_blocks(), grid.tasks()), (2, 2));
-        // A weight gradient's 9 rows: panels split so that both threads work.
-        assert_eq!(TaskGrid::new(9, 65536, 2, 2).tasks(), 2);
-        // Tall A: blocks of rows small enough to stay in cache, at least 16 rows.
-        let grid = TaskGrid::new(4096, 9216, 8, 2);
-        assert!(grid.task_rows <= A_BLOCK_BYTES / 9216, "{grid:?}");
-        assert_eq!(TaskGrid::new(4096, 1 << 20, 8, 1).task_rows, 16);
-    }
+    use super::PanelPool;
 
     #[test]
     fn panel_pool_lends_the_tightest_free_buffer_and_grows_the_largest_when_none_fits() {
