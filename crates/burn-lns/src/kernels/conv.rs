@@ -7,8 +7,6 @@
 //! (`acc + 0·w = acc`), so they do not change any result.
 
 use burn_backend::TensorMetadata;
-use burn_backend::ops::IntTensorOps;
-use burn_flex::Flex;
 use burn_std::Shape;
 use lns_core::CodeStorage;
 use lns_core::kernels::{BinaryOp, Exec, MatRef, binary_scalar, gemm};
@@ -297,23 +295,32 @@ impl RowRun {
 }
 
 /// A transposed-convolution weight `[C_in, C_out/g, k…]` as the equivalent convolution
-/// weight `[C_out, C_in/g, k…]`, flipped along every spatial axis (an exact code move).
+/// weight `[C_out, C_in/g, k…]`, flipped along every spatial axis (an exact code move):
+/// `out[g·(C_out/g) + o, i, s] = w[g·(C_in/g) + i, o, S − 1 − s]` over the flat
+/// spatial index `s < S` (flipping every axis of a row-major block reverses it).
 pub(crate) fn transpose_weight(w: &LnsTensor, groups: usize) -> LnsTensor {
     let s = w.shape();
     let (cin, cog) = (s[0], s[1]);
-    let spatial: Vec<usize> = s.iter().skip(2).copied().collect();
+    let spatial: usize = s.iter().skip(2).product();
     let cig = cin / groups;
-    let mut dims = vec![groups, cig, cog];
-    dims.extend(&spatial);
-    let t = w.reshaped(Shape::from(dims)).codes;
-    let mut axes = vec![0, 2, 1];
-    axes.extend(3..3 + spatial.len());
-    let t = Flex::int_permute(t, &axes);
-    let flip_axes: Vec<usize> = (3..3 + spatial.len()).collect();
-    let t = Flex::int_flip(t, &flip_axes);
-    let mut out = vec![groups * cog, cig];
-    out.extend(&spatial);
-    w.with_codes(t).row_major().reshaped(Shape::from(out))
+    let mut out_dims = vec![groups * cog, cig];
+    out_dims.extend(s.iter().skip(2));
+    let flex = with_storage!(w.format().storage(), C => {
+        let src = contiguous::<C>(&w.codes);
+        let mut out = vec![C::default(); src.len()];
+        // One output channel (all its input channels) per chunk.
+        out.par_chunks_mut((cig * spatial).max(1)).enumerate().for_each(|(oc, dst)| {
+            let (gi, o) = (oc / cog, oc % cog);
+            for (i, block) in dst.chunks_exact_mut(spatial.max(1)).enumerate() {
+                let from = &src[((gi * cig + i) * cog + o) * spatial..][..spatial];
+                for (d, &c) in block.iter_mut().zip(from.iter().rev()) {
+                    *d = c;
+                }
+            }
+        });
+        flex_from_vec(out, Shape::from(out_dims))
+    });
+    w.with_codes(flex)
 }
 
 /// Reshapes codes (a view where possible, see [`LnsTensor::reshaped`]).

@@ -3,7 +3,8 @@
 //!
 //! Burn's defaults (linear, embedding, conv backward passes through transposed
 //! convolutions, 1-D through 2-D, unfold, layer norm, CTC) are kept: they are built
-//! from the ops of this backend, so they compute in LNS too.
+//! from the ops of this backend, so they compute in LNS too. The 2-D weight gradient
+//! is computed the same way but returned row-major ([`conv2d_weight_gradient`]).
 
 use burn_backend::TensorMetadata;
 use burn_backend::ops::{
@@ -13,7 +14,7 @@ use burn_backend::ops::{
 };
 use burn_backend::tensor::{BoolTensor, FloatTensor, IntTensor};
 use burn_flex::Flex;
-use burn_std::Shape;
+use burn_std::{Shape, Slice};
 
 use crate::backend::Lns;
 use crate::kernels::conv::{Conv3, conv3, reshape, transpose_weight};
@@ -118,6 +119,56 @@ fn constant(like: &LnsTensor, r: usize, c: usize, f: impl Fn(usize, usize) -> f6
     crate::tensor::encode_values(&values, Shape::from(vec![r, c]), &like.device, like.dtype)
 }
 
+/// Channels `first .. first + count` (axis 1) of `t`, as a view.
+fn channels(t: &LnsTensor, first: usize, count: usize) -> LnsTensor {
+    let s = t.shape();
+    if first == 0 && count == s[1] {
+        return t.clone();
+    }
+    let mut ranges: Vec<Slice> = s.iter().map(|&d| Slice::from(0..d)).collect();
+    ranges[1] = Slice::from(first..first + count);
+    Lns::float_slice(t.clone(), &ranges)
+}
+
+/// The gradient of a 2-D convolution's weight `[C_out, C_in/g, kh, kw]`, row-major.
+///
+/// Per group: the input with its batch and channel axes swapped, convolved with the
+/// output gradient likewise swapped (stride and dilation exchanged), swapped back and
+/// cropped to the kernel (a stride that does not divide the padded input leaves extra
+/// taps); the groups stack along the output channels. Each entry is the canonical dot
+/// product over `(n, y, x)`. The result is made row-major once: the optimizer reads a
+/// gradient several times, and each read of a swapped view gathered it again.
+fn conv2d_weight_gradient(
+    x: &LnsTensor,
+    weight_shape: &Shape,
+    output_grad: &LnsTensor,
+    o: &ConvOptions<2>,
+) -> LnsTensor {
+    let (groups, cig) = (o.groups, weight_shape[1]);
+    let cog = weight_shape[0] / groups;
+    let kernel = [
+        Slice::from(0..cog),
+        Slice::from(0..cig),
+        Slice::from(0..weight_shape[2]),
+        Slice::from(0..weight_shape[3]),
+    ];
+    let mut per_group: Vec<LnsTensor> = (0..groups)
+        .map(|gi| {
+            let xg = Lns::float_swap_dims(channels(x, gi * cig, cig), 0, 1);
+            let dyg = Lns::float_swap_dims(channels(output_grad, gi * cog, cog), 0, 1);
+            let options = ConvOptions::new(o.dilation, o.padding, o.stride, 1);
+            let swapped = Lns::conv2d(xg, dyg, None, options);
+            Lns::float_slice(Lns::float_swap_dims(swapped, 0, 1), &kernel)
+        })
+        .collect();
+    let gradient = if groups == 1 {
+        per_group.pop().expect("one group")
+    } else {
+        Lns::float_cat(per_group, 0)
+    };
+    gradient.row_major()
+}
+
 fn unsupported(op: &str, why: &str) -> ! {
     panic!("burn-lns: {op} is not supported: {why} (see docs/ops.md)")
 }
@@ -130,6 +181,15 @@ impl ModuleOps<Lns> for Lns {
         options: ConvOptions<1>,
     ) -> FloatTensor<Lns> {
         conv_nd(x, weight, bias, options)
+    }
+
+    fn conv2d_weight_backward(
+        x: FloatTensor<Lns>,
+        weight: FloatTensor<Lns>,
+        output_grad: FloatTensor<Lns>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Lns> {
+        conv2d_weight_gradient(&x, &weight.shape(), &output_grad, &options)
     }
 
     fn conv2d(

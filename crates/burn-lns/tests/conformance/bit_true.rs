@@ -205,3 +205,69 @@ fn a_convolution_whose_kernel_covers_its_input_equals_the_general_im2col() {
         }
     }
 }
+
+/// A transposed convolution of stride one is the convolution of its input with the
+/// kernel's channels swapped per group and every spatial axis flipped; the codes equal
+/// those of building that kernel with tensor ops (exact code moves).
+#[test]
+fn a_transposed_convolution_equals_the_convolution_with_the_flipped_swapped_kernel() {
+    for spec in ["lns16", "lns8", "16:10:lut:acc=20:14"] {
+        let device: LnsDevice = spec.parse().unwrap();
+        let (groups, cig, cog, kh, kw) = (2, 3, 4, 2, 3);
+        let x = input([2, groups * cig, 5, 6], 21, &device);
+        let w = input([groups * cig, cog, kh, kw], 22, &device).mul_scalar(0.3);
+        let transposed = conv_transpose2d(
+            x.clone(),
+            w.clone(),
+            None,
+            ConvTransposeOptions::new([1, 1], [0, 0], [0, 0], [1, 1], groups),
+        );
+        let kernel = w
+            .reshape([groups, cig, cog, kh, kw])
+            .swap_dims(1, 2)
+            .reshape([groups * cog, cig, kh, kw])
+            .flip([2, 3]);
+        let direct = conv2d(
+            x,
+            kernel,
+            None,
+            ConvOptions::new([1, 1], [kh - 1, kw - 1], [1, 1], groups),
+        );
+        assert_eq!(codes(transposed), codes(direct), "{spec}");
+    }
+}
+
+/// The weight gradient of a grouped convolution stacks, along the output channels, the
+/// weight gradients of each group's convolution on its own channels, code for code;
+/// the gradient comes back row-major either way.
+#[test]
+fn a_grouped_weight_gradient_stacks_the_weight_gradients_of_its_groups() {
+    use burn::backend::Autodiff;
+    type Ad = Autodiff<Lns>;
+    let device: LnsDevice = "lns16".parse().unwrap();
+    let leaf = |t: Tensor<Lns, 4>| Tensor::<Ad, 4>::from_inner(t).require_grad();
+    let (cig, cog) = (3, 2);
+    let x = input([2, 2 * cig, 7, 6], 23, &device);
+    let w = input([2 * cog, cig, 3, 2], 24, &device).mul_scalar(0.3);
+    let opts = |groups| ConvOptions::new([2, 1], [1, 1], [1, 2], groups);
+    let weight_grad = |x: Tensor<Lns, 4>, w: Tensor<Lns, 4>, dy: Tensor<Lns, 4>, groups| {
+        let w = leaf(w);
+        let y = conv2d(leaf(x), w.clone(), None, opts(groups));
+        let grads = (y * Tensor::from_inner(dy)).sum().backward();
+        w.grad(&grads).expect("the weight takes part")
+    };
+    let dy = input([2, 2 * cog, 4, 6], 25, &device);
+    let grouped = weight_grad(x.clone(), w.clone(), dy.clone(), 2);
+    assert_eq!(grouped.dims(), [2 * cog, cig, 3, 2]);
+    let per_group: Vec<i32> = (0..2)
+        .flat_map(|g| {
+            codes(weight_grad(
+                x.clone().narrow(1, g * cig, cig),
+                w.clone().narrow(0, g * cog, cog),
+                dy.clone().narrow(1, g * cog, cog),
+                1,
+            ))
+        })
+        .collect();
+    assert_eq!(codes(grouped), per_group);
+}
