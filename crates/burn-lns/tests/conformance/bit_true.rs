@@ -238,8 +238,7 @@ fn a_transposed_convolution_equals_the_convolution_with_the_flipped_swapped_kern
 }
 
 /// The weight gradient of a grouped convolution stacks, along the output channels, the
-/// weight gradients of each group's convolution on its own channels, code for code;
-/// the gradient comes back row-major either way.
+/// weight gradients of each group's convolution on its own channels, code for code.
 #[test]
 fn a_grouped_weight_gradient_stacks_the_weight_gradients_of_its_groups() {
     use burn::backend::Autodiff;
