@@ -273,17 +273,38 @@ impl<C> OutPtr<C> {
         }
     }
 
-    /// Writes entry `(i, j)`.
+    /// Writes `values` to entries `(i, j0)`, `(i, j0 + 1)`, … (one bounds check).
     ///
     /// # Safety
-    /// No other thread reads or writes entry `(i, j)` during the call, and the slice
+    /// No other thread reads or writes those entries during the call, and the slice
     /// this pointer came from is still borrowed.
     #[inline(always)]
-    unsafe fn write(&self, i: usize, j: usize, v: C) {
-        let idx = i * self.row_stride + j * self.col_stride;
-        assert!(idx < self.len, "gemm output index out of range");
-        // SAFETY: in bounds (checked above); exclusive by the caller's contract.
-        unsafe { *self.ptr.add(idx) = v }
+    unsafe fn write_row(&self, i: usize, j0: usize, values: &[C])
+    where
+        C: Copy,
+    {
+        let Some(last) = values.len().checked_sub(1) else {
+            return;
+        };
+        let first = i * self.row_stride + j0 * self.col_stride;
+        assert!(
+            first + last * self.col_stride < self.len,
+            "gemm output index out of range"
+        );
+        if self.col_stride == 1 {
+            // SAFETY: `first ..= first + last` is in bounds (checked above) and does not
+            // overlap `values` (a buffer of the caller's); exclusive by the caller's
+            // contract.
+            unsafe {
+                std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr.add(first), values.len())
+            }
+        } else {
+            for (l, &v) in values.iter().enumerate() {
+                // SAFETY: `first + l·col_stride ≤ first + last·col_stride < len`;
+                // exclusive by the caller's contract.
+                unsafe { *self.ptr.add(first + l * self.col_stride) = v }
+            }
+        }
     }
 }
 
@@ -605,18 +626,22 @@ impl<C: CodeStorage> TileJob<'_, C> {
     ) {
         let (fmt, acc_fmt) = (self.arith.format(), self.arith.acc_format());
         let mut t = Counts::default();
-        for (l, &code) in codes.iter().enumerate().take(width) {
+        let mut row = [self.zero; W];
+        if acc_fmt == fmt {
             // In the operand format itself the codes need no rounding, only the one
-            // zero code (what `recode` returns for them).
-            let v = if acc_fmt == fmt {
-                if is_zero(fmt, code) { fmt.zero() } else { code }
-            } else {
-                recode(acc_fmt, fmt, code, &mut t)
-            };
-            // SAFETY: output row `first + i` belongs to this task alone; `dst` borrows
-            // `out` for the whole of `gemm`.
-            unsafe { self.dst.write(self.first + i, j0 + l, C::narrow(v)) };
+            // zero code (what `recode` returns for them); a select, so it vectorizes.
+            let zero = fmt.zero();
+            for (o, &code) in row.iter_mut().zip(codes) {
+                *o = C::narrow(if is_zero(fmt, code) { zero } else { code });
+            }
+        } else {
+            for (o, &code) in row.iter_mut().zip(codes).take(width) {
+                *o = C::narrow(recode(acc_fmt, fmt, code, &mut t));
+            }
         }
+        // SAFETY: output row `first + i` belongs to this task alone; `dst` borrows
+        // `out` for the whole of `gemm`.
+        unsafe { self.dst.write_row(self.first + i, j0, &row[..width]) };
         let total = |counts: &[u32; W]| counts[..width].iter().map(|&c| u64::from(c)).sum::<u64>();
         self.counts.saturated += total(&lanes.saturated);
         self.counts.flushed += total(&lanes.flushed);
