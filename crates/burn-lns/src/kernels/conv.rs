@@ -106,26 +106,23 @@ pub(crate) fn conv3(x: LnsTensor, w: LnsTensor, bias: Option<LnsTensor>, p: Conv
         // as a slice; `None` where the tap's columns are not such a run.
         let row_runs: Vec<Option<RowRun>> =
             tx_src.chunks(ow.max(1)).map(RowRun::of).collect();
+        // Stride 1 over an undilated input with undilated taps: a shift moves a whole
+        // input plane onto an im2col row (or column) in the two cases below.
+        let unit_steps =
+            p.stride == [1, 1, 1] && p.dilation == [1, 1, 1] && p.input_dilation == [1, 1, 1];
         // A stride-1 2-D convolution whose output has the input's size (padding that keeps
         // it): every tap's im2col row is the input plane shifted by the tap's offset.
-        let plane_shifts = d == 1
-            && kd == 1
-            && (od, oh, ow) == (1, h, wd)
-            && p.stride == [1, 1, 1]
-            && p.dilation == [1, 1, 1]
-            && p.input_dilation == [1, 1, 1];
+        let plane_shifts = unit_steps && (d, kd) == (1, 1) && (od, oh, ow) == (1, h, wd);
         // The dual: a stride-1 2-D convolution whose kernel covers the whole input (the
         // weight gradient of a convolution, computed as the input convolved with the
         // output gradient): the taps of one output position read the input plane
         // shifted by that position's offset, so im2col is built transposed, one shifted
         // plane per (output position, channel), instead of runs of a few codes per tap.
-        let kernel_shifts = !plane_shifts
+        let kernel_shifts = unit_steps
+            && !plane_shifts
             && (od, d, kd) == (1, 1, 1)
             && (kh, kw) == (h, wd)
-            && p.pad_before[0] == 0
-            && p.stride == [1, 1, 1]
-            && p.dilation == [1, 1, 1]
-            && p.input_dilation == [1, 1, 1];
+            && p.pad_before[0] == 0;
         // Images per GEMM: outputs with few positions are batched side by side (image
         // `j` of a batch in columns `j·positions ..`), so that the GEMM's panels of 16
         // columns are full and its setup and packing of the weight are shared.
