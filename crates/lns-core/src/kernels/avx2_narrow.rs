@@ -3,9 +3,11 @@
 //! a step function of at most 16 buckets per sign (the `lut-small` tables), a bucket's
 //! doubled Δ± is split into a low and a high byte, and four `vpshufb` read the four
 //! byte tables (Δ+ and Δ−, low and high) for all 16 lanes; other tables of up to 2^15
-//! entries per sign are read with two 8-lane gathers of i16 entries per step.
+//! entries per sign are read lane by lane, with one scalar load per lane: on Zen 3,
+//! 16 scalar loads through a stack buffer take 7.4–8.5 ns against 12–15 ns for the
+//! two 8-lane `vpgatherdd` they replace (tables of 8–64 KB, one core).
 //!
-//! With byte tables, like the AVX-512 engine, a tile first runs on the clean step, which
+//! Like the AVX-512 engine, a tile first runs on the clean step, which
 //! handles zeros, exact cancellations and flushes of products and of sums (counted) in
 //! line but never checks a sum against the top of the range: it keeps the largest
 //! larger term, and where this shows that a sum may have saturated, the tile is
@@ -28,11 +30,11 @@ const CHUNK: usize = 1 << 14;
 
 /// How the engine reads `arith`'s Δ on codes stored as `C`: `Some(false)` from byte
 /// tables (a step function of at most [`MAX_BUCKETS`] buckets per sign), `Some(true)`
-/// with gathers from the full table of i16 entries
+/// lane by lane from the full table of i16 entries
 /// ([`crate::delta::DeltaTable::interleaved_halves`]), `None` where the engine cannot
 /// run `arith`: codes must be i8 or i16, the accumulator at most 16 bits, the doubled
-/// entries must fit i16 and gather indices `2·d + opposite` u16.
-pub(super) fn gathers_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<bool> {
+/// entries must fit i16 and entry indices `2·d + opposite` u16.
+pub(super) fn full_table_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Option<bool> {
     let t = arith.acc_delta().table()?;
     let narrow =
         TypeId::of::<C>() == TypeId::of::<i16>() || TypeId::of::<C>() == TypeId::of::<i8>();
@@ -49,7 +51,7 @@ pub(super) fn gathers_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Optio
 
 /// The doubled Δ± of each bucket as byte tables for `vpshufb`, repeated in both
 /// 128-bit halves: `[plus_low, plus_high, minus_low, minus_high]` (zeros where Δ is
-/// gathered).
+/// read lane by lane).
 struct ByteTables([__m256i; 4]);
 
 impl ByteTables {
@@ -58,10 +60,10 @@ impl ByteTables {
         let t = arith
             .acc_delta()
             .table()
-            .expect("the engine runs only with a table (`gathers_for`)");
+            .expect("the engine runs only with a table (`full_table_for`)");
         let mut bytes = [[0u8; 32]; 4];
         for (i, (plus, minus)) in t.bucket_corrections().enumerate() {
-            // Both fit i16 doubled (`gathers_for`).
+            // Both fit i16 doubled (`full_table_for`).
             let (plus, minus) = ((2 * plus) as i16 as u16, (2 * minus) as i16 as u16);
             for half in [i, i + 16] {
                 bytes[0][half] = plus as u8;
@@ -83,17 +85,19 @@ struct Consts {
     last_step: __m256i,
     /// The high byte of every lane's `vpshufb` index: zeroes the result's high byte.
     high_zero: __m256i,
-    drop: __m128i,
+    /// `step_drop + 1`: turns twice a log difference into its bucket.
+    drop_twice: __m128i,
     /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
     clear: __m256i,
     max_code: __m256i,
     /// `(max_code − 1)`: the magnitude bits of a saturated code.
     top: __m256i,
-    /// Byte tables (read without gathers), or the full table of i16 entries, two per
-    /// word, whose differences below `last` hold entries (gathers).
+    /// Byte tables, or the full table of i16 entries (`2·d + opposite`), whose entries
+    /// at difference `last` and beyond are 0.
     tables: ByteTables,
-    tab: *const i32,
-    below_last: __m256i,
+    tab: *const i16,
+    /// `2·last`: twice the first difference whose corrections are both 0.
+    twice_last: __m256i,
 }
 
 /// One row of the B panel, prepared once for every row of the tile.
@@ -125,13 +129,13 @@ struct Tries {
 /// Runs the task's rows over panels of [`LANES`] columns.
 ///
 /// # Safety
-/// The CPU supports AVX2, [`gathers_for`] gives `Some(GATHER)` for the job's unit and
-/// `C`, and with `GATHER` `job.tab` is the unit's `interleaved_halves`.
+/// The CPU supports AVX2, [`full_table_for`] gives `Some(FULL)` for the job's unit and
+/// `C`, and with `FULL` `job.tab` is the unit's `interleaved_halves`.
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<'_, C>) {
+pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_, C>) {
     let p = job.p;
     assert!(
-        !GATHER || job.tab.len() == p.last as usize + 2,
+        !FULL || job.tab.len() == p.last as usize + 2,
         "the full table holds both corrections of every difference and a padding word"
     );
     let c = Consts {
@@ -140,19 +144,20 @@ pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<
         min_code: _mm256_set1_epi16(p.min_code as i16),
         last_step: _mm256_set1_epi16(p.last_step as i16),
         high_zero: _mm256_set1_epi16(i16::MIN),
-        drop: _mm_cvtsi32_si128(p.step_drop as i32),
-        // The accumulator's codes fit i16 (`gathers_for`), and so does `2·rise`
+        drop_twice: _mm_cvtsi32_si128(p.step_drop as i32 + 1),
+        // The accumulator's codes fit i16 (`full_table_for`), and so does `2·rise`
         // (doubled entries).
         clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
         max_code: _mm256_set1_epi16(p.max_code as i16),
         top: _mm256_set1_epi16((p.max_code - 1) as i16),
-        tables: if GATHER {
+        tables: if FULL {
             ByteTables([_mm256_setzero_si256(); 4])
         } else {
             ByteTables::new(job.arith())
         },
-        tab: job.tab.as_ptr(),
-        below_last: _mm256_set1_epi16((p.last.max(1) - 1) as u16 as i16),
+        tab: job.tab.as_ptr().cast(),
+        // Entry indices fit u16 (`full_table_for`).
+        twice_last: _mm256_set1_epi16((2 * p.last) as u16 as i16),
     };
     let mut tries = Tries::default();
     let n = job.b.cols;
@@ -162,12 +167,12 @@ pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, TILE_ROWS, GATHER>(job, &c, &mut tries, i, j0, width) };
+            unsafe { any_tile::<C, TILE_ROWS, FULL>(job, &c, &mut tries, i, j0, width) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, 1, GATHER>(job, &c, &mut tries, i, j0, width) };
+            unsafe { any_tile::<C, 1, FULL>(job, &c, &mut tries, i, j0, width) };
             i += 1;
         }
     }
@@ -180,7 +185,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const GATHER: bool>(job: &mut TileJob<
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn any_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
+unsafe fn any_tile<C: CodeStorage, const R: usize, const FULL: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     tries: &mut Tries,
@@ -188,11 +193,10 @@ unsafe fn any_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
     j0: usize,
     width: usize,
 ) {
-    // With gathers, the gathers bound the step and the clean path would not gain.
-    if !GATHER && tries.discarded * 8 <= tries.tried + 8 {
+    if tries.discarded * 8 <= tries.tried + 8 {
         tries.tried += 1;
         // SAFETY: forwarded contract.
-        let kept = unsafe { clean_tile::<C, R>(job, c, i0, j0, width) };
+        let kept = unsafe { clean_tile::<C, R, FULL>(job, c, i0, j0, width) };
         #[cfg(test)]
         tests::record_clean_tile(kept);
         if kept {
@@ -201,7 +205,7 @@ unsafe fn any_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
         tries.discarded += 1;
     }
     // SAFETY: forwarded contract.
-    unsafe { full_tile::<C, R, GATHER>(job, c, i0, j0, width) };
+    unsafe { full_tile::<C, R, FULL>(job, c, i0, j0, width) };
 }
 
 /// Rows `i0 .. i0 + R` on the full step, which saturates and flushes sums like the
@@ -211,7 +215,7 @@ unsafe fn any_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn full_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
+unsafe fn full_tile<C: CodeStorage, const R: usize, const FULL: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     i0: usize,
@@ -233,13 +237,14 @@ unsafe fn full_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
     // unsigned.
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
-            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`gathers_for`).
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16
+            // (`full_table_for`).
             let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
-                // SAFETY: with `GATHER`, `c.tab` is the unit's full table (forwarded).
-                unsafe { full_step::<GATHER>(p, c, &mut rows[r], a, &b) };
+                // SAFETY: with `FULL`, `c.tab` is the unit's full table (forwarded).
+                unsafe { full_step::<FULL>(p, c, &mut rows[r], a, &b) };
             });
         }
         for (row, total) in rows.iter_mut().zip(totals.iter_mut()) {
@@ -262,16 +267,10 @@ unsafe fn full_tile<C: CodeStorage, const R: usize, const GATHER: bool>(
 /// checks without wider lanes).
 ///
 /// # Safety
-/// With `GATHER`, `c.tab` holds the full table of i16 entries up to `c.below_last`.
+/// With `FULL`, `c.tab` holds the full table of i16 entries up to `c.twice_last + 1`.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn full_step<const GATHER: bool>(
-    p: &MacParams,
-    c: &Consts,
-    row: &mut Row,
-    a: i32,
-    b: &BRow,
-) {
+unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
     let Some((sign, a_even)) = left_operand(p, a) else {
         return;
     };
@@ -285,7 +284,7 @@ unsafe fn full_step<const GATHER: bool>(
     let live = _mm256_and_si256(product_live, old_live);
     let acc_zero = _mm256_andnot_si256(old_live, product_live);
     // SAFETY (both): forwarded contract.
-    let mut s = unsafe { sum::<GATHER>(c, old, product, live) };
+    let mut s = unsafe { sum::<FULL>(c, old, product, live) };
     if _mm256_movemask_epi8(_mm256_or_si256(product_over, s.over)) != 0 {
         // Saturation (rare): a product beyond ±max becomes ±max before the addition
         // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
@@ -294,7 +293,7 @@ unsafe fn full_step<const GATHER: bool>(
             let signs = _mm256_and_si256(b.by_sign[sign], c.one);
             let saturated = _mm256_or_si256(c.top, signs);
             product = _mm256_blendv_epi8(product, saturated, product_over);
-            s = unsafe { sum::<GATHER>(c, old, product, live) };
+            s = unsafe { sum::<FULL>(c, old, product, live) };
         }
         // All-ones lanes are −1: subtracting a mask counts one event.
         row.saturated = _mm256_sub_epi16(row.saturated, product_over);
@@ -341,23 +340,18 @@ struct Sum {
 /// As [`full_step`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn sum<const GATHER: bool>(
-    c: &Consts,
-    acc: __m256i,
-    product: __m256i,
-    live: __m256i,
-) -> Sum {
+unsafe fn sum<const FULL: bool>(c: &Consts, acc: __m256i, product: __m256i, live: __m256i) -> Sum {
     let diff = _mm256_sub_epi16(_mm256_srai_epi16::<1>(acc), _mm256_srai_epi16::<1>(product));
-    let opposite = _mm256_cmpeq_epi16(
-        _mm256_and_si256(_mm256_xor_si256(acc, product), c.one),
-        c.one,
-    );
     let d = _mm256_abs_epi16(diff);
-    let corr = if GATHER {
-        // SAFETY: forwarded contract.
-        unsafe { gathered(c, d, opposite, live) }
-    } else {
-        correction(c, d, opposite)
+    let dead = _mm256_xor_si256(live, _mm256_set1_epi16(-1));
+    // SAFETY: forwarded contract.
+    let corr = unsafe {
+        correction::<FULL>(
+            c,
+            _mm256_add_epi16(d, d),
+            _mm256_xor_si256(acc, product),
+            dead,
+        )
     };
     let acc_big = _mm256_cmpgt_epi16(diff, _mm256_set1_epi16(-1));
     let big = _mm256_blendv_epi8(product, acc, acc_big);
@@ -376,7 +370,7 @@ unsafe fn sum<const GATHER: bool>(
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn clean_tile<C: CodeStorage, const R: usize>(
+unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     i0: usize,
@@ -394,12 +388,13 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize>(
     let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
         for kk in k0..k.min(k0 + CHUNK) {
-            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`gathers_for`).
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
             let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
-                step(p, c, &mut acc[r], &mut flushed[r], &mut big, a, &b);
+                // SAFETY: with `FULL`, `c.tab` is the unit's full table (forwarded).
+                unsafe { step::<FULL>(p, c, &mut acc[r], &mut flushed[r], &mut big, a, &b) };
             });
         }
         for (counter, total) in flushed.iter_mut().zip(totals.iter_mut()) {
@@ -459,9 +454,12 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
 /// One MAC step of the clean path on 16 lanes: the AVX-512 clean step's operations,
 /// with all-ones lanes for masks. Codes below `min_code` of any value stand for zero in
 /// the accumulator (a flushed product is merged in as one, a flushed sum kept as it is).
+///
+/// # Safety
+/// As [`full_step`].
 #[target_feature(enable = "avx2")]
 #[inline]
-fn step(
+unsafe fn step<const FULL: bool>(
     p: &MacParams,
     c: &Consts,
     acc: &mut __m256i,
@@ -474,97 +472,104 @@ fn step(
         return;
     };
     let old = *acc;
-    let below_min = _mm256_sub_epi16(c.min_code, c.one);
     // Zero where B is zero; below `min_code` where the product underflows.
     let product = _mm256_blendv_epi8(
         c.zero_code,
         _mm256_adds_epi16(a_even, b.by_sign[sign]),
         b.nonzero,
     );
-    let product_live = _mm256_and_si256(b.nonzero, _mm256_cmpgt_epi16(product, below_min));
+    // The zero code is below `min_code` too: a term is zero or flushed exactly where it
+    // is below it.
+    let product_dead = _mm256_cmpgt_epi16(c.min_code, product);
     // A flushed product counts one (all-ones lanes are −1).
-    *flushed = _mm256_sub_epi16(*flushed, _mm256_andnot_si256(product_live, b.nonzero));
-    let live = _mm256_and_si256(product_live, _mm256_cmpgt_epi16(old, below_min));
-    let d = _mm256_abs_epi16(_mm256_sub_epi16(
-        _mm256_srai_epi16::<1>(old),
-        _mm256_srai_epi16::<1>(product),
-    ));
+    *flushed = _mm256_sub_epi16(*flushed, _mm256_and_si256(product_dead, b.nonzero));
+    let dead = _mm256_or_si256(product_dead, _mm256_cmpgt_epi16(c.min_code, old));
+    // Where one term is dead the other is the larger, and the correction is 0; where
+    // both live, the larger log wins, and equal logs either agree or cancel.
+    let big = _mm256_max_epi16(old, product);
+    // `2·|L_old − L_product|` plus the larger term's sign bit (`big − (small & !1)`,
+    // read as u16), which no bucket or entry index sees.
+    let twice_d = _mm256_sub_epi16(
+        big,
+        _mm256_andnot_si256(c.one, _mm256_min_epi16(old, product)),
+    );
     // Bit 0: the terms' signs differ; all of it is 1 exactly where they cancel.
     let signs = _mm256_xor_si256(old, product);
-    let cancel = _mm256_and_si256(live, _mm256_cmpeq_epi16(signs, c.one));
-    let opposite = _mm256_cmpeq_epi16(_mm256_and_si256(signs, c.one), c.one);
-    let corr = _mm256_and_si256(live, correction(c, d, opposite));
-    // Where only one term is live it is the larger, and the correction is 0; where both
-    // are, the larger log wins, and equal logs either agree or cancel.
-    let big = _mm256_max_epi16(old, product);
-    let sum = _mm256_adds_epi16(big, corr);
+    let cancel = _mm256_andnot_si256(dead, _mm256_cmpeq_epi16(signs, c.one));
+    // SAFETY: forwarded contract.
+    let sum = _mm256_adds_epi16(big, unsafe { correction::<FULL>(c, twice_d, signs, dead) });
     *big_seen = _mm256_max_epi16(*big_seen, big);
     // A sum below the range flushes (counted); it stays below `min_code`, which reads as
     // zero. A lane flushes its product or its sum, not both.
     let under = _mm256_andnot_si256(
-        cancel,
-        _mm256_and_si256(live, _mm256_cmpgt_epi16(c.min_code, sum)),
+        _mm256_or_si256(dead, cancel),
+        _mm256_cmpgt_epi16(c.min_code, sum),
     );
     *flushed = _mm256_sub_epi16(*flushed, under);
     *acc = _mm256_blendv_epi8(sum, c.zero_code, cancel);
 }
 
-/// The doubled Δ+ (or Δ− on the lanes of `opposite`) of the bucket of log difference
-/// `d`: `min(d >> step_drop, last_step)`.
+/// The doubled Δ+ (or Δ− where bit 0 of `signs` is set) of the log difference `d`, from
+/// `twice_d` = `2·d` or `2·d + 1`, and 0 on the lanes of `dead`: from the byte tables at
+/// bucket `min(d >> step_drop, last_step)` (the last bucket is 0), or with `FULL` from
+/// the full table at entry `2·min(d, last) + opposite` (entries at `last` are 0).
+///
+/// # Safety
+/// With `FULL`, `c.tab` holds the full table of i16 entries up to `c.twice_last + 1`.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn correction(c: &Consts, d: __m256i, opposite: __m256i) -> __m256i {
-    let bucket = _mm256_min_epu16(_mm256_srl_epi16(d, c.drop), c.last_step);
+unsafe fn correction<const FULL: bool>(
+    c: &Consts,
+    twice_d: __m256i,
+    signs: __m256i,
+    dead: __m256i,
+) -> __m256i {
+    if FULL {
+        let twice = _mm256_min_epu16(_mm256_or_si256(twice_d, dead), c.twice_last);
+        let entry = _mm256_or_si256(
+            _mm256_andnot_si256(c.one, twice),
+            _mm256_and_si256(signs, c.one),
+        );
+        // SAFETY: every entry is at most `2·last + 1` (the caller's contract).
+        return unsafe { entries(c.tab, entry) };
+    }
+    let bucket = _mm256_min_epu16(
+        _mm256_or_si256(_mm256_srl_epi16(twice_d, c.drop_twice), dead),
+        c.last_step,
+    );
     // Low byte: the bucket (< 16); high byte: bit 7 set, which `vpshufb` reads as zero.
     let idx = _mm256_or_si256(bucket, c.high_zero);
+    // Bit 7 of each lane's low byte: the signs differ (the high bytes select between
+    // zeros).
+    let opposite = _mm256_slli_epi16::<7>(signs);
     let [plus_low, plus_high, minus_low, minus_high] = c.tables.0;
-    let word = |low, high| {
-        _mm256_or_si256(
-            _mm256_shuffle_epi8(low, idx),
-            _mm256_slli_epi16::<8>(_mm256_shuffle_epi8(high, idx)),
+    let byte = |plus, minus| {
+        _mm256_blendv_epi8(
+            _mm256_shuffle_epi8(plus, idx),
+            _mm256_shuffle_epi8(minus, idx),
+            opposite,
         )
     };
-    _mm256_blendv_epi8(
-        word(plus_low, plus_high),
-        word(minus_low, minus_high),
-        opposite,
+    _mm256_or_si256(
+        byte(plus_low, minus_low),
+        _mm256_slli_epi16::<8>(byte(plus_high, minus_high)),
     )
 }
 
-/// The full table's doubled Δ+ (or Δ− on the lanes of `opposite`) of log difference `d`
-/// on the lanes of `live` whose difference is inside the table, 0 on the others (the
-/// entries beyond are 0): eight lanes per gather, each reading the 4 bytes at its i16
-/// entry and keeping the low half.
+/// The i16 entries of `tab` at the 16 indices of `entry`, one scalar load per lane.
 ///
 /// # Safety
-/// `c.tab` holds the full table of i16 entries up to `c.below_last`.
+/// `tab` holds every entry indexed.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn gathered(c: &Consts, d: __m256i, opposite: __m256i, live: __m256i) -> __m256i {
-    let below = _mm256_cmpeq_epi16(_mm256_min_epu16(d, c.below_last), d);
-    let inside = _mm256_and_si256(live, below);
-    // `2·d + opposite` fits u16 for every difference inside.
-    let idx = _mm256_add_epi16(_mm256_add_epi16(d, d), _mm256_and_si256(opposite, c.one));
-    let half = |idx: __m128i, mask: __m128i| {
-        // SAFETY: the lanes of `mask` read entries inside the table (the caller's
-        // contract); the others read nothing.
-        let words = unsafe {
-            _mm256_mask_i32gather_epi32::<2>(
-                _mm256_setzero_si256(),
-                c.tab,
-                _mm256_cvtepu16_epi32(idx),
-                _mm256_cvtepi16_epi32(mask),
-            )
-        };
-        _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(words))
-    };
-    let low = half(_mm256_castsi256_si128(idx), _mm256_castsi256_si128(inside));
-    let high = half(
-        _mm256_extracti128_si256::<1>(idx),
-        _mm256_extracti128_si256::<1>(inside),
-    );
-    // `packs` interleaves the halves by 128-bit lane; the permute puts them in order.
-    _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi32(low, high))
+unsafe fn entries(tab: *const i16, entry: __m256i) -> __m256i {
+    let mut at = [0u16; LANES];
+    // SAFETY: a 32-byte store into a 32-byte array.
+    unsafe { _mm256_storeu_si256(at.as_mut_ptr().cast(), entry) };
+    // SAFETY: the caller's contract.
+    let read: [i16; LANES] = std::array::from_fn(|l| unsafe { *tab.add(usize::from(at[l])) });
+    // SAFETY: a 32-byte load from a 32-byte array.
+    unsafe { _mm256_loadu_si256(read.as_ptr().cast()) }
 }
 
 /// Adds 16 i16 counters, read as unsigned, to their totals.
@@ -613,11 +618,14 @@ pub(super) mod tests {
         (2 * log + i32::from(negative)) as i16
     }
 
-    /// `A·B` (`ROWS × k × 16`, row-major i16 codes, `lut-small`) at AVX2 and on the
+    /// The units of these tests: Δ from byte tables and from the full table.
+    const KINDS: [DeltaKind; 2] = [DeltaKind::LutSmall, DeltaKind::Lut];
+
+    /// `A·B` (`ROWS × k × 16`, row-major i16 codes, Δ of `kind`) at AVX2 and on the
     /// scalar reference, with their counts, and the tiles `(kept, discarded)` by the
     /// clean path during the AVX2 run.
-    fn both(a: &[i16], b: &[i16]) -> ([Run; 2], (u32, u32)) {
-        let unit = Arith::new(FMT, DeltaKind::LutSmall);
+    fn both(kind: DeltaKind, a: &[i16], b: &[i16]) -> ([Run; 2], (u32, u32)) {
+        let unit = Arith::new(FMT, kind);
         let k = a.len() / ROWS;
         let mut tiles = (0, 0);
         let avx2 = Exec {
@@ -667,7 +675,7 @@ pub(super) mod tests {
         // (flushed products); row 2 starts with two tiny terms one code apart and of
         // opposite signs, whose sum flushes (or plain codes, to count the other events);
         // row 3 is zero in A; B has zeros.
-        let product = |sum_flushes: bool| {
+        let product = |kind, sum_flushes: bool| {
             let k = 300;
             let plain = operands(k, &[]).0[2 * k..2 * k + 2]
                 .try_into()
@@ -693,17 +701,19 @@ pub(super) mod tests {
             for j in (0..b.len()).step_by(7) {
                 b[j] = FMT.zero() as i16;
             }
-            both(&a, &b)
+            both(kind, &a, &b)
         };
-        let ([_, without], _) = product(false);
-        let ([narrow, reference], tiles) = product(true);
-        assert_eq!(narrow, reference);
-        assert!(without.1.flushed > 0, "products flush");
-        assert!(
-            reference.1.flushed > without.1.flushed,
-            "row 2's sums flush"
-        );
-        assert_eq!(tiles, (2, 0));
+        for kind in KINDS {
+            let ([_, without], _) = product(kind, false);
+            let ([narrow, reference], tiles) = product(kind, true);
+            assert_eq!(narrow, reference, "{kind}");
+            assert!(without.1.flushed > 0, "products flush");
+            assert!(
+                reference.1.flushed > without.1.flushed,
+                "row 2's sums flush"
+            );
+            assert_eq!(tiles, (2, 0), "{kind}");
+        }
     }
 
     #[test]
@@ -714,11 +724,13 @@ pub(super) mod tests {
         let top = FMT.log_max() - 1;
         let plain = operands(64, &[]).0[..2].try_into().expect("two codes");
         let (a, b) = operands(64, &[plain, [code(top, false), code(top, false)]]);
-        let ([narrow, reference], tiles) = both(&a, &b);
-        assert_eq!(narrow, reference);
-        assert!(reference.1.saturated > 0, "the sum saturates");
-        // Row 1's tile is discarded and rerun; rows 4..8 are kept.
-        assert_eq!(tiles, (1, 1));
+        for kind in KINDS {
+            let ([narrow, reference], tiles) = both(kind, &a, &b);
+            assert_eq!(narrow, reference, "{kind}");
+            assert!(reference.1.saturated > 0, "the sum saturates");
+            // Row 1's tile is discarded and rerun; rows 4..8 are kept.
+            assert_eq!(tiles, (1, 1), "{kind}");
+        }
     }
 
     #[test]
@@ -731,10 +743,12 @@ pub(super) mod tests {
         let k = 4 * CHUNK + 77;
         let small = code(FMT.log_min() + 1, false);
         let (a, b) = (vec![small; ROWS * k], vec![small; k * LANES]);
-        let ([narrow, reference], tiles) = both(&a, &b);
-        assert_eq!(narrow, reference);
-        assert_eq!(reference.1.flushed, (ROWS * LANES * k) as u64);
-        assert_eq!(tiles, (2, 0));
+        for kind in KINDS {
+            let ([narrow, reference], tiles) = both(kind, &a, &b);
+            assert_eq!(narrow, reference, "{kind}");
+            assert_eq!(reference.1.flushed, (ROWS * LANES * k) as u64);
+            assert_eq!(tiles, (2, 0), "{kind}");
+        }
     }
 
     #[test]
@@ -748,9 +762,11 @@ pub(super) mod tests {
         let k = 4 * CHUNK + 77;
         let large = code(FMT.log_max() - 1, false);
         let (a, b) = (vec![large; ROWS * k], vec![large; k * LANES]);
-        let ([narrow, reference], tiles) = both(&a, &b);
-        assert_eq!(narrow, reference);
-        assert_eq!(reference.1.saturated, (ROWS * LANES * (2 * k - 1)) as u64);
-        assert_eq!(tiles, (0, 2));
+        for kind in KINDS {
+            let ([narrow, reference], tiles) = both(kind, &a, &b);
+            assert_eq!(narrow, reference, "{kind}");
+            assert_eq!(reference.1.saturated, (ROWS * LANES * (2 * k - 1)) as u64);
+            assert_eq!(tiles, (0, 2), "{kind}");
+        }
     }
 }

@@ -317,7 +317,7 @@ enum Engine {
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// [`super::avx2_narrow`]: 16 lanes of i16 reading a step-function table's
-    /// buckets with byte shuffles (`false`) or the full table with gathers (`true`).
+    /// buckets with byte shuffles (`false`) or the full table lane by lane (`true`).
     #[cfg(target_arch = "x86_64")]
     Avx2Narrow(bool),
     /// [`PortableLanes`] compiled with AVX-512, for configurations outside the AVX-512
@@ -363,8 +363,8 @@ impl Engine {
                     SimdLevel::Avx2.is_available(),
                     "AVX2 requested on a CPU without it"
                 );
-                match super::avx2_narrow::gathers_for::<C>(arith, p) {
-                    Some(gathers) => Engine::Avx2Narrow(gathers),
+                match super::avx2_narrow::full_table_for::<C>(arith, p) {
+                    Some(full) => Engine::Avx2Narrow(full),
                     None => Engine::Avx2,
                 }
             }
