@@ -4,7 +4,7 @@
 //! doubled Δ± is split into a low and a high byte, and four `vpshufb` read the four
 //! byte tables (Δ+ and Δ−, low and high) for all 16 lanes; other tables of up to 2^15
 //! entries per sign are read lane by lane, with one scalar load per lane: on Zen 3,
-//! 16 scalar loads through a stack buffer take 7.4–8.5 ns against 12–15 ns for the
+//! 16 scalar loads through a stack buffer take 7.4–9.4 ns against 12–16 ns for the
 //! two 8-lane `vpgatherdd` they replace (tables of 8–64 KB, one core).
 //!
 //! Like the AVX-512 engine, a tile first runs on the clean step, which
