@@ -482,6 +482,74 @@ fn elementwise_ops_are_identical_on_every_simd_level_and_thread_count() {
     }
 }
 
+#[test]
+fn elementwise_ops_with_a_scalar_are_identical_on_every_simd_level_and_thread_count() {
+    let mut rng = SplitMix64(11);
+    for unit in units() {
+        let fmt = unit.format();
+        let x = random_codes(fmt, 37 * 129, &mut rng);
+        let xm = moderate_codes(fmt, 4099, &mut rng);
+        // Zero, ±1, a moderate code and the largest and smallest magnitudes.
+        let scalars = [
+            fmt.zero(),
+            fmt.one(),
+            fmt.one() | 1,
+            xm[1] | 1,
+            2 * fmt.log_max(),
+            2 * fmt.log_min() + 1,
+        ];
+        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Max] {
+            for s in scalars {
+                assert_scalar_op_matches_scalar(&unit, op, &x, s);
+                if fmt.bits() <= 8 {
+                    let narrow = |v: &[i32]| v.iter().map(|&c| c as i8).collect::<Vec<_>>();
+                    assert_scalar_op_matches_scalar(&unit, op, &narrow(&x), s);
+                    assert_scalar_op_matches_scalar(&unit, op, &narrow(&xm), s);
+                }
+                if fmt.bits() <= 16 {
+                    let narrow = |v: &[i32]| v.iter().map(|&c| c as i16).collect::<Vec<_>>();
+                    assert_scalar_op_matches_scalar(&unit, op, &narrow(&x), s);
+                    assert_scalar_op_matches_scalar(&unit, op, &narrow(&xm), s);
+                }
+            }
+        }
+    }
+}
+
+/// [`assert_binary_matches_scalar`] for `x op s` (`binary_scalar`); also checks the
+/// scalar loop against `binary` with `s` repeated.
+fn assert_scalar_op_matches_scalar<C>(unit: &Arith, op: BinaryOp, x: &[C], s: i32)
+where
+    C: CodeStorage + PartialEq + std::fmt::Debug + Send + Sync,
+{
+    let run = |simd, threads| {
+        let mut out = vec![C::default(); x.len()];
+        unit.take_counts();
+        let exec = Exec {
+            simd,
+            parallel: true,
+        };
+        pool(threads).install(|| kernels::binary_scalar(unit, op, x, s, &mut out, exec).unwrap());
+        (out, unit.take_counts())
+    };
+    let reference = run(SimdLevel::Scalar, 1);
+    let repeated = vec![C::narrow(s); x.len()];
+    let mut out = vec![C::default(); x.len()];
+    unit.take_counts();
+    kernels::binary(unit, op, x, &repeated, &mut out, Exec::REFERENCE).unwrap();
+    assert!((out, unit.take_counts()) == reference, "{op:?} with {s}");
+    for simd in SimdLevel::available() {
+        for threads in [1, 2] {
+            assert!(
+                run(simd, threads) == reference,
+                "{} {op:?} {s} {simd:?} on {threads} threads, {} codes",
+                unit.format(),
+                std::any::type_name::<C>()
+            );
+        }
+    }
+}
+
 /// Runs `binary` on every SIMD level this CPU has, on pools of 1 and 2 threads, and
 /// asserts codes and event counts equal to the scalar loop on one thread; returns them.
 fn assert_binary_matches_scalar<C>(unit: &Arith, op: BinaryOp, x: &[C], y: &[C]) -> Vec<C>

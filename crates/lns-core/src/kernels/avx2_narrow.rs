@@ -100,6 +100,145 @@ struct Consts {
     twice_last: __m256i,
 }
 
+impl Consts {
+    /// The constants for `arith` with its parameters `p`; with `FULL`, `tab` is its
+    /// `interleaved_halves` (else unused: the byte tables are built from `arith`).
+    #[target_feature(enable = "avx2")]
+    fn new<const FULL: bool>(p: &MacParams, arith: &Arith, tab: &[i32]) -> Consts {
+        assert!(
+            !FULL || tab.len() == p.last as usize + 2,
+            "the full table holds both corrections of every difference and a padding word"
+        );
+        Consts {
+            one: _mm256_set1_epi16(1),
+            zero_code: _mm256_set1_epi16(p.zero as i16),
+            min_code: _mm256_set1_epi16(p.min_code as i16),
+            last_step: _mm256_set1_epi16(p.last_step as i16),
+            high_zero: _mm256_set1_epi16(i16::MIN),
+            drop_twice: _mm_cvtsi32_si128(p.step_drop as i32 + 1),
+            // The accumulator's codes fit i16 (`full_table_for`), and so does `2·rise`
+            // (doubled entries).
+            clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
+            max_code: _mm256_set1_epi16(p.max_code as i16),
+            top: _mm256_set1_epi16((p.max_code - 1) as i16),
+            tables: if FULL {
+                ByteTables([_mm256_setzero_si256(); 4])
+            } else {
+                ByteTables::new(arith)
+            },
+            tab: tab.as_ptr().cast(),
+            // Entry indices fit u16 (`full_table_for`).
+            twice_last: _mm256_set1_epi16((2 * p.last) as u16 as i16),
+        }
+    }
+}
+
+/// The engine set up for elementwise sums of one unit's codes stored as `C`
+/// ([`NarrowSums::run`]): `a ± b` is one [`full_step`] with the accumulators holding
+/// `a` (see the elementwise kernels' module notes).
+pub(super) struct NarrowSums<'a> {
+    arith: &'a Arith,
+    full: bool,
+    tab: &'a [i32],
+}
+
+impl<'a> NarrowSums<'a> {
+    /// The setup for `arith`, whose accumulator must be its operand format, with its
+    /// constants `p`; `None` where the engine cannot run it (see [`full_table_for`]).
+    pub(super) fn new<C: CodeStorage>(arith: &'a Arith, p: &MacParams) -> Option<NarrowSums<'a>> {
+        let full = full_table_for::<C>(arith, p)?;
+        let tab = if full {
+            arith.acc_delta().table()?.interleaved_halves()?
+        } else {
+            &[]
+        };
+        Some(NarrowSums { arith, full, tab })
+    }
+
+    /// `out[i] = a[i] + left·b[i]` (`left` the code of +1 or −1) on the whole groups of
+    /// [`LANES`] codes of `out`; `b` advances by `b_step` codes per group (0: one group
+    /// repeated). Returns the events `(saturated, flushed)`.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2; `p` and `C` are those given to `new`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn run<C: CodeStorage>(
+        &self,
+        p: &MacParams,
+        left: i32,
+        a: &[C],
+        b: &[C],
+        b_step: usize,
+        out: &mut [C],
+    ) -> (u64, u64) {
+        let groups = out.len() / LANES;
+        assert!(
+            groups == 0 || (a.len() >= groups * LANES && b.len() >= (groups - 1) * b_step + LANES),
+            "elementwise sums: operands shorter than the output"
+        );
+        let out = &mut out[..groups * LANES];
+        // SAFETY: the CPU (caller's contract); with `full` the table is the unit's
+        // `interleaved_halves`; the lengths are asserted above.
+        unsafe {
+            if self.full {
+                let c = Consts::new::<true>(p, self.arith, self.tab);
+                sums::<C, true>(p, &c, left, a, b, b_step, out)
+            } else {
+                let c = Consts::new::<false>(p, self.arith, self.tab);
+                sums::<C, false>(p, &c, left, a, b, b_step, out)
+            }
+        }
+    }
+}
+
+/// [`NarrowSums::run`] with its constants.
+///
+/// # Safety
+/// As [`NarrowSums::run`]; `c` built for `FULL`; `a` and `b` hold every group of `out`.
+#[target_feature(enable = "avx2")]
+unsafe fn sums<C: CodeStorage, const FULL: bool>(
+    p: &MacParams,
+    c: &Consts,
+    left: i32,
+    a: &[C],
+    b: &[C],
+    b_step: usize,
+    out: &mut [C],
+) -> (u64, u64) {
+    let mut totals = LaneCounts::<LANES>::default();
+    let mut row = Row {
+        acc: c.zero_code,
+        flushed: _mm256_setzero_si256(),
+        saturated: _mm256_setzero_si256(),
+    };
+    for (g, dst) in out.chunks_exact_mut(LANES).enumerate() {
+        // SAFETY: group `g` of `a` and of `b` is readable (the caller's contract); `c`
+        // was built for `FULL`.
+        unsafe {
+            row.acc = load_codes(a.as_ptr().add(g * LANES));
+            let b = prepare(p, c, b.as_ptr().add(g * b_step));
+            full_step::<FULL>(p, c, &mut row, left, &b);
+        }
+        let mut codes = [0i16; LANES];
+        // SAFETY: a 32-byte store into a 32-byte array.
+        unsafe { _mm256_storeu_si256(codes.as_mut_ptr().cast(), row.acc) };
+        for (o, code) in dst.iter_mut().zip(codes) {
+            *o = C::narrow(i32::from(code));
+        }
+        // At most two events per lane and group: widen before the i16 counters could wrap.
+        if (g + 1) % CHUNK == 0 {
+            add_counts(&mut totals.flushed, row.flushed);
+            add_counts(&mut totals.saturated, row.saturated);
+            row.flushed = _mm256_setzero_si256();
+            row.saturated = _mm256_setzero_si256();
+        }
+    }
+    add_counts(&mut totals.flushed, row.flushed);
+    add_counts(&mut totals.saturated, row.saturated);
+    let sum = |lanes: [u32; LANES]| lanes.iter().map(|&n| u64::from(n)).sum::<u64>();
+    (sum(totals.saturated), sum(totals.flushed))
+}
+
 /// One row of the B panel, prepared once for every row of the tile.
 struct BRow {
     /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
@@ -134,31 +273,7 @@ struct Tries {
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_, C>) {
     let p = job.p;
-    assert!(
-        !FULL || job.tab.len() == p.last as usize + 2,
-        "the full table holds both corrections of every difference and a padding word"
-    );
-    let c = Consts {
-        one: _mm256_set1_epi16(1),
-        zero_code: _mm256_set1_epi16(p.zero as i16),
-        min_code: _mm256_set1_epi16(p.min_code as i16),
-        last_step: _mm256_set1_epi16(p.last_step as i16),
-        high_zero: _mm256_set1_epi16(i16::MIN),
-        drop_twice: _mm_cvtsi32_si128(p.step_drop as i32 + 1),
-        // The accumulator's codes fit i16 (`full_table_for`), and so does `2·rise`
-        // (doubled entries).
-        clear: _mm256_set1_epi16((p.max_code - 2 * p.rise) as i16),
-        max_code: _mm256_set1_epi16(p.max_code as i16),
-        top: _mm256_set1_epi16((p.max_code - 1) as i16),
-        tables: if FULL {
-            ByteTables([_mm256_setzero_si256(); 4])
-        } else {
-            ByteTables::new(job.arith())
-        },
-        tab: job.tab.as_ptr().cast(),
-        // Entry indices fit u16 (`full_table_for`).
-        twice_last: _mm256_set1_epi16((2 * p.last) as u16 as i16),
-    };
+    let c = Consts::new::<FULL>(p, job.arith(), job.tab);
     let mut tries = Tries::default();
     let n = job.b.cols;
     for j0 in (0..n).step_by(LANES) {
@@ -426,13 +541,7 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool>(
 #[inline]
 unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRow {
     // SAFETY: the caller's contract.
-    let b = unsafe {
-        if TypeId::of::<C>() == TypeId::of::<i8>() {
-            _mm256_cvtepi8_epi16(_mm_loadu_si128(b.cast()))
-        } else {
-            _mm256_loadu_si256(b.cast())
-        }
-    };
+    let b = unsafe { load_codes(b) };
     let shift = _mm_cvtsi32_si128(p.shift as i32);
     // `((b & !1) << shift) | (b & 1)`: B's log in the accumulator's fraction, its sign.
     let part = _mm256_or_si256(
@@ -448,6 +557,23 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
             _mm256_subs_epi16(c.max_code, flipped),
         ],
         nonzero: _mm256_cmpgt_epi16(b, _mm256_sub_epi16(op_min, c.one)),
+    }
+}
+
+/// 16 codes stored as `C` (i8 or i16), widened to i16.
+///
+/// # Safety
+/// `src` points at 16 readable codes.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn load_codes<C: CodeStorage>(src: *const C) -> __m256i {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(src.cast()))
+        } else {
+            _mm256_loadu_si256(src.cast())
+        }
     }
 }
 

@@ -8,9 +8,11 @@
 //! the scalar reference by the GEMM's tests — give the same code and the same counts.
 //! This needs a table and an accumulator in the operand format (so that `mac` adds
 //! with the operands' Δ); other units, [`SimdLevel::Scalar`] and tails shorter than
-//! the lanes take the scalar loop. At [`SimdLevel::Avx512`], codes of at most 16 bits
-//! take the GEMM's i16 engine instead, 32 at a time (one full step of
-//! `avx512_wide` per group, Δ from permutes or gathers as in the GEMM). Products of
+//! the lanes take the scalar loop. Codes of at most 16 bits take the GEMM's i16 engine
+//! instead: at [`SimdLevel::Avx512`] 32 at a time (one full step of `avx512_wide` per
+//! group, Δ from permutes or gathers as in the GEMM), at [`SimdLevel::Avx2`] 16 at a
+//! time (one full step of `avx2_narrow`, Δ from byte shuffles or read lane by lane).
+//! Products of
 //! 8- and 16-bit codes at the lane levels run as one branch-free loop per level
 //! ([`products`]).
 
@@ -278,9 +280,19 @@ struct LaneAdd<'a> {
     /// The code of the left operand: +1 for sums, −1 for differences.
     left: i32,
     level: SimdLevel,
-    /// The i16 engine for the codes `new` was made for, at [`SimdLevel::Avx512`].
+    /// The i16 engine for the codes `new` was made for, at [`SimdLevel::Avx512`] or
+    /// [`SimdLevel::Avx2`].
     #[cfg(target_arch = "x86_64")]
-    wide: Option<super::avx512_wide::WideSums<'a>>,
+    wide: Option<I16Sums<'a>>,
+}
+
+/// The GEMM's i16 engine set up for elementwise sums.
+#[cfg(target_arch = "x86_64")]
+enum I16Sums<'a> {
+    /// 32 lanes in AVX-512 registers.
+    Avx512(super::avx512_wide::WideSums<'a>),
+    /// 16 lanes in AVX2 registers.
+    Avx2(super::avx2_narrow::NarrowSums<'a>),
 }
 
 impl<'a> LaneAdd<'a> {
@@ -307,9 +319,15 @@ impl<'a> LaneAdd<'a> {
         let p = MacParams::new(arith)?;
         Some(LaneAdd {
             #[cfg(target_arch = "x86_64")]
-            wide: (level == SimdLevel::Avx512)
-                .then(|| super::avx512_wide::WideSums::new::<C>(arith, &p))
-                .flatten(),
+            wide: match level {
+                SimdLevel::Avx512 => {
+                    super::avx512_wide::WideSums::new::<C>(arith, &p).map(I16Sums::Avx512)
+                }
+                SimdLevel::Avx2 => {
+                    super::avx2_narrow::NarrowSums::new::<C>(arith, &p).map(I16Sums::Avx2)
+                }
+                _ => None,
+            },
             p,
             tab: interleave(arith, 0)?,
             table: arith.delta().table()?,
@@ -318,10 +336,10 @@ impl<'a> LaneAdd<'a> {
         })
     }
 
-    /// `out[i] = a[i] ± rhs[i]` for the whole groups of 32 codes of `out` on the i16
-    /// engine of the GEMM (AVX-512, codes of at most 16 bits; see
-    /// `avx512_wide::WideSums`); returns how many leading elements it wrote (0 where
-    /// the engine does not apply).
+    /// `out[i] = a[i] ± rhs[i]` for the whole groups of the engine's lanes (32 codes
+    /// at AVX-512, 16 at AVX2) of `out` on the i16 engine of the GEMM (codes of at
+    /// most 16 bits; see `avx512_wide::WideSums`, `avx2_narrow::NarrowSums`); returns
+    /// how many leading elements it wrote (0 where the engine does not apply).
     #[cfg(target_arch = "x86_64")]
     fn run_wide<C: CodeStorage>(
         &self,
@@ -334,20 +352,30 @@ impl<'a> LaneAdd<'a> {
         let Some(wide) = &self.wide else {
             return 0;
         };
+        let lanes = match wide {
+            I16Sums::Avx512(_) => WIDE_LANES,
+            I16Sums::Avx2(_) => LANES,
+        };
+        // Enough for either engine's group.
         let broadcast: [C; WIDE_LANES];
         let (b, b_step) = match rhs {
-            Rhs::Codes(b) => (b, WIDE_LANES),
+            Rhs::Codes(b) => (b, lanes),
             Rhs::Scalar(s) => {
                 broadcast = [C::narrow(s); WIDE_LANES];
                 (&broadcast[..], 0)
             }
         };
-        // SAFETY: the CPU has AVX-512F/BW (asserted in `new`, which made `wide` for
-        // `C` and `p`).
-        let (saturated, flushed) = unsafe { wide.run(&self.p, self.left, a, b, b_step, out) };
+        // SAFETY: the CPU has the engine's level (asserted in `new`, which made `wide`
+        // for `C` and `p`).
+        let (saturated, flushed) = unsafe {
+            match wide {
+                I16Sums::Avx512(sums) => sums.run(&self.p, self.left, a, b, b_step, out),
+                I16Sums::Avx2(sums) => sums.run(&self.p, self.left, a, b, b_step, out),
+            }
+        };
         t.saturated += saturated;
         t.flushed += flushed;
-        out.len() / WIDE_LANES * WIDE_LANES
+        out.len() / lanes * lanes
     }
 
     /// Elsewhere the i16 engine does not exist: nothing written.
