@@ -522,32 +522,15 @@ fn assert_scalar_op_matches_scalar<C>(unit: &Arith, op: BinaryOp, x: &[C], s: i3
 where
     C: CodeStorage + PartialEq + std::fmt::Debug + Send + Sync,
 {
-    let run = |simd, threads| {
-        let mut out = vec![C::default(); x.len()];
-        unit.take_counts();
-        let exec = Exec {
-            simd,
-            parallel: true,
-        };
-        pool(threads).install(|| kernels::binary_scalar(unit, op, x, s, &mut out, exec).unwrap());
-        (out, unit.take_counts())
-    };
-    let reference = run(SimdLevel::Scalar, 1);
+    let what = format!("{op:?} {s}");
+    let reference = assert_every_level_matches_scalar(unit, &what, x.len(), |out, exec| {
+        kernels::binary_scalar(unit, op, x, s, out, exec).unwrap()
+    });
     let repeated = vec![C::narrow(s); x.len()];
     let mut out = vec![C::default(); x.len()];
     unit.take_counts();
     kernels::binary(unit, op, x, &repeated, &mut out, Exec::REFERENCE).unwrap();
     assert!((out, unit.take_counts()) == reference, "{op:?} with {s}");
-    for simd in SimdLevel::available() {
-        for threads in [1, 2] {
-            assert!(
-                run(simd, threads) == reference,
-                "{} {op:?} {s} {simd:?} on {threads} threads, {} codes",
-                unit.format(),
-                std::any::type_name::<C>()
-            );
-        }
-    }
 }
 
 /// Runs `binary` on every SIMD level this CPU has, on pools of 1 and 2 threads, and
@@ -556,14 +539,32 @@ fn assert_binary_matches_scalar<C>(unit: &Arith, op: BinaryOp, x: &[C], y: &[C])
 where
     C: CodeStorage + PartialEq + std::fmt::Debug + Send + Sync,
 {
+    assert_every_level_matches_scalar(unit, &format!("{op:?}"), x.len(), |out, exec| {
+        kernels::binary(unit, op, x, y, out, exec).unwrap()
+    })
+    .0
+}
+
+/// Runs `op_into` (`what`, writing `len` codes) on every SIMD level this CPU has, on
+/// pools of 1 and 2 threads, and asserts codes and event counts equal to the scalar loop
+/// on one thread; returns them.
+fn assert_every_level_matches_scalar<C>(
+    unit: &Arith,
+    what: &str,
+    len: usize,
+    op_into: impl Fn(&mut [C], Exec) + Sync,
+) -> (Vec<C>, Counts)
+where
+    C: CodeStorage + PartialEq + std::fmt::Debug + Send + Sync,
+{
     let run = |simd, threads| {
-        let mut out = vec![C::default(); x.len()];
+        let mut out = vec![C::default(); len];
         unit.take_counts();
         let exec = Exec {
             simd,
             parallel: true,
         };
-        pool(threads).install(|| kernels::binary(unit, op, x, y, &mut out, exec).unwrap());
+        pool(threads).install(|| op_into(&mut out, exec));
         (out, unit.take_counts())
     };
     let reference = run(SimdLevel::Scalar, 1);
@@ -571,13 +572,13 @@ where
         for threads in [1, 2] {
             assert!(
                 run(simd, threads) == reference,
-                "{} {op:?} {simd:?} on {threads} threads, {} codes",
+                "{} {what} {simd:?} on {threads} threads, {} codes",
                 unit.format(),
                 std::any::type_name::<C>()
             );
         }
     }
-    reference.0
+    reference
 }
 
 #[test]
