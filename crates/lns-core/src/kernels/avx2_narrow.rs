@@ -19,7 +19,7 @@ use std::any::TypeId;
 use std::arch::x86_64::*;
 
 use super::gemm::{TILE_ROWS, TileJob};
-use super::lanes::{LANES, LaneCounts, MacParams};
+use super::lanes::{LANES, LaneCounts, MacParams, SumJob};
 use crate::code::CodeStorage;
 use crate::unit::Arith;
 
@@ -155,9 +155,8 @@ impl<'a> NarrowSums<'a> {
         Some(NarrowSums { arith, full, tab })
     }
 
-    /// `out[i] = a[i] + left·b[i]` (`left` the code of +1 or −1) on the whole groups of
-    /// [`LANES`] codes of `out`; `b` advances by `b_step` codes per group (0: one group
-    /// repeated). Returns the events `(saturated, flushed)`.
+    /// Runs `job` (whose groups are [`LANES`] codes); returns the events
+    /// `(saturated, flushed)`.
     ///
     /// # Safety
     /// The CPU supports AVX2; `p` and `C` are those given to `new`.
@@ -165,27 +164,17 @@ impl<'a> NarrowSums<'a> {
     pub(super) unsafe fn run<C: CodeStorage>(
         &self,
         p: &MacParams,
-        left: i32,
-        a: &[C],
-        b: &[C],
-        b_step: usize,
-        out: &mut [C],
+        job: SumJob<'_, C>,
     ) -> (u64, u64) {
-        let groups = out.len() / LANES;
-        assert!(
-            groups == 0 || (a.len() >= groups * LANES && b.len() >= (groups - 1) * b_step + LANES),
-            "elementwise sums: operands shorter than the output"
-        );
-        let out = &mut out[..groups * LANES];
         // SAFETY: the CPU (caller's contract); with `full` the table is the unit's
-        // `interleaved_halves`; the lengths are asserted above.
+        // `interleaved_halves`; `job` holds every group of its output (`SumJob::new`).
         unsafe {
             if self.full {
                 let c = Consts::new::<true>(p, self.arith, self.tab);
-                sums::<C, true>(p, &c, left, a, b, b_step, out)
+                sums::<C, true>(p, &c, job)
             } else {
                 let c = Consts::new::<false>(p, self.arith, self.tab);
-                sums::<C, false>(p, &c, left, a, b, b_step, out)
+                sums::<C, false>(p, &c, job)
             }
         }
     }
@@ -194,16 +183,13 @@ impl<'a> NarrowSums<'a> {
 /// [`NarrowSums::run`] with its constants.
 ///
 /// # Safety
-/// As [`NarrowSums::run`]; `c` built for `FULL`; `a` and `b` hold every group of `out`.
+/// As [`NarrowSums::run`]; `c` built for `FULL`; the operands hold every group of
+/// `job.out`.
 #[target_feature(enable = "avx2")]
 unsafe fn sums<C: CodeStorage, const FULL: bool>(
     p: &MacParams,
     c: &Consts,
-    left: i32,
-    a: &[C],
-    b: &[C],
-    b_step: usize,
-    out: &mut [C],
+    job: SumJob<'_, C>,
 ) -> (u64, u64) {
     let mut totals = LaneCounts::<LANES>::default();
     let mut row = Row {
@@ -211,13 +197,13 @@ unsafe fn sums<C: CodeStorage, const FULL: bool>(
         flushed: _mm256_setzero_si256(),
         saturated: _mm256_setzero_si256(),
     };
-    for (g, dst) in out.chunks_exact_mut(LANES).enumerate() {
+    for (g, dst) in job.out.chunks_exact_mut(LANES).enumerate() {
         // SAFETY: group `g` of `a` and of `b` is readable (the caller's contract); `c`
         // was built for `FULL`.
         unsafe {
-            row.acc = load_codes(a.as_ptr().add(g * LANES));
-            let b = prepare(p, c, b.as_ptr().add(g * b_step));
-            full_step::<FULL>(p, c, &mut row, left, &b);
+            row.acc = load_codes(job.a.as_ptr().add(g * LANES));
+            let b = prepare(p, c, job.b.as_ptr().add(g * job.b_step));
+            full_step::<FULL>(p, c, &mut row, job.left, &b);
         }
         let mut codes = [0i16; LANES];
         // SAFETY: a 32-byte store into a 32-byte array.

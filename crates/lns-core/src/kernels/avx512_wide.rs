@@ -44,7 +44,7 @@ use std::any::TypeId;
 use std::arch::x86_64::*;
 
 use super::gemm::{TILE_ROWS, TileJob};
-use super::lanes::{LaneCounts, MacParams};
+use super::lanes::{LaneCounts, MacParams, SumJob};
 use crate::code::CodeStorage;
 use crate::delta::{DeltaKind, PACKED_HEAD};
 use crate::unit::Arith;
@@ -259,9 +259,8 @@ impl<'a> WideSums<'a> {
         })
     }
 
-    /// `out[i] = a[i] + left·b[i]` (`left` the code of +1 or −1) on the whole groups of
-    /// [`WIDE_LANES`] codes of `out`; `b` advances by `b_step` codes per group (0: one
-    /// group repeated). Returns the events `(saturated, flushed)`.
+    /// Runs `job` (whose groups are [`WIDE_LANES`] codes); returns the events
+    /// `(saturated, flushed)`.
     ///
     /// # Safety
     /// The CPU supports AVX-512F, BW and CD; `p` and `C` are those given to `new`.
@@ -269,29 +268,11 @@ impl<'a> WideSums<'a> {
     pub(super) unsafe fn run<C: CodeStorage>(
         &self,
         p: &MacParams,
-        left: i32,
-        a: &[C],
-        b: &[C],
-        b_step: usize,
-        out: &mut [C],
+        job: SumJob<'_, C>,
     ) -> (u64, u64) {
-        let groups = out.len() / WIDE_LANES;
-        assert!(
-            groups == 0
-                || (a.len() >= groups * WIDE_LANES
-                    && b.len() >= (groups - 1) * b_step + WIDE_LANES),
-            "elementwise sums: operands shorter than the output"
-        );
-        let job = SumJob {
-            left,
-            a,
-            b,
-            b_step,
-            out: &mut out[..groups * WIDE_LANES],
-        };
         let tab = self.tab;
-        // SAFETY: the CPU (caller's contract); `tab` built for `pairs`; the lengths are
-        // asserted above.
+        // SAFETY: the CPU (caller's contract); `tab` built for `pairs`; `job` holds
+        // every group of its output (`SumJob::new`).
         unsafe {
             match self.pairs {
                 0 => sum_job::<C, 0, false>(p, tab, job),
@@ -307,15 +288,6 @@ impl<'a> WideSums<'a> {
             }
         }
     }
-}
-
-/// The operands of [`WideSums::run`].
-struct SumJob<'a, C> {
-    left: i32,
-    a: &'a [C],
-    b: &'a [C],
-    b_step: usize,
-    out: &'a mut [C],
 }
 
 /// # Safety

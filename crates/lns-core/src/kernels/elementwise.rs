@@ -365,17 +365,19 @@ impl<'a> LaneAdd<'a> {
                 (&broadcast[..], 0)
             }
         };
+        let job = super::lanes::SumJob::new(self.left, a, b, b_step, out, lanes);
+        let written = job.out.len();
         // SAFETY: the CPU has the engine's level (asserted in `new`, which made `wide`
         // for `C` and `p`).
         let (saturated, flushed) = unsafe {
             match wide {
-                I16Sums::Avx512(sums) => sums.run(&self.p, self.left, a, b, b_step, out),
-                I16Sums::Avx2(sums) => sums.run(&self.p, self.left, a, b, b_step, out),
+                I16Sums::Avx512(sums) => sums.run(&self.p, job),
+                I16Sums::Avx2(sums) => sums.run(&self.p, job),
             }
         };
         t.saturated += saturated;
         t.flushed += flushed;
-        out.len() / lanes * lanes
+        written
     }
 
     /// Elsewhere the i16 engine does not exist: nothing written.

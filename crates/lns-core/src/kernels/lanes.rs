@@ -123,6 +123,49 @@ pub fn interleave_steps(arith: &Arith, p: &MacParams, scale: u32) -> Option<Vec<
     Some(out)
 }
 
+/// The operands of an elementwise sum `out[i] = a[i] + left·b[i]` on an i16 engine
+/// (`avx512_wide::WideSums`, `avx2_narrow::NarrowSums`): `left` is the code of +1 or
+/// −1, `b` advances by `b_step` codes per group of lanes (0: one group repeated), and
+/// `out` holds only the whole groups.
+#[cfg(target_arch = "x86_64")]
+pub(super) struct SumJob<'a, C> {
+    pub(super) left: i32,
+    pub(super) a: &'a [C],
+    pub(super) b: &'a [C],
+    pub(super) b_step: usize,
+    pub(super) out: &'a mut [C],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<'a, C> SumJob<'a, C> {
+    /// The job on the whole groups of `lanes` codes of `out`.
+    ///
+    /// # Panics
+    /// If `a` or `b` is shorter than those groups need (a broken invariant of the
+    /// caller, which splits its operands with `out`).
+    pub(super) fn new(
+        left: i32,
+        a: &'a [C],
+        b: &'a [C],
+        b_step: usize,
+        out: &'a mut [C],
+        lanes: usize,
+    ) -> SumJob<'a, C> {
+        let groups = out.len() / lanes;
+        assert!(
+            groups == 0 || (a.len() >= groups * lanes && b.len() >= (groups - 1) * b_step + lanes),
+            "elementwise sums: operands shorter than the output"
+        );
+        SumJob {
+            left,
+            a,
+            b,
+            b_step,
+            out: &mut out[..groups * lanes],
+        }
+    }
+}
+
 /// Exceptional events per lane, summed after the loop.
 #[derive(Debug, Clone, Copy)]
 pub struct LaneCounts<const W: usize> {
