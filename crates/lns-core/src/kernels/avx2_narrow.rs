@@ -55,16 +55,18 @@ pub(super) fn full_table_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Op
 struct ByteTables([__m256i; 4]);
 
 impl ByteTables {
+    /// From the unit's cached [`crate::delta::DeltaTable::bucket_halves`]: word `i`
+    /// holds bucket `i`'s doubled Δ+ in its low half and Δ− in its high half.
     #[target_feature(enable = "avx2")]
     fn new(arith: &Arith) -> ByteTables {
-        let t = arith
+        let halves = arith
             .acc_delta()
             .table()
-            .expect("the engine runs only with a table (`full_table_for`)");
+            .and_then(|t| t.bucket_halves())
+            .expect("the engine runs only with a table whose doubled entries fit i16");
         let mut bytes = [[0u8; 32]; 4];
-        for (i, (plus, minus)) in t.bucket_corrections().enumerate() {
-            // Both fit i16 doubled (`full_table_for`).
-            let (plus, minus) = ((2 * plus) as i16 as u16, (2 * minus) as i16 as u16);
+        for (i, &word) in halves.iter().take(MAX_BUCKETS as usize).enumerate() {
+            let (plus, minus) = (word as u16, (word >> 16) as u16);
             for half in [i, i + 16] {
                 bytes[0][half] = plus as u8;
                 bytes[1][half] = (plus >> 8) as u8;
