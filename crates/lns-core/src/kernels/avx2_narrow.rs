@@ -111,6 +111,7 @@ impl Consts {
             !FULL || tab.len() == p.last as usize + 2,
             "the full table holds both corrections of every difference and a padding word"
         );
+        assert!(p.min_code % 2 == 0, "the smallest code `2·log_min` is even");
         Consts {
             one: _mm256_set1_epi16(1),
             zero_code: _mm256_set1_epi16(p.zero as i16),
@@ -607,9 +608,11 @@ unsafe fn step<const FULL: bool>(
         big,
         _mm256_andnot_si256(c.one, _mm256_min_epi16(old, product)),
     );
-    // Bit 0: the terms' signs differ; all of it is 1 exactly where they cancel.
+    // Bit 0: the terms' signs differ; all of it is 1 exactly where they cancel. Codes
+    // `x` and `x ^ 1` lie on the same side of the even `min_code`, so where one term is
+    // dead the other is not its negation; where both are, the sum is zero anyway.
     let signs = _mm256_xor_si256(old, product);
-    let cancel = _mm256_andnot_si256(dead, _mm256_cmpeq_epi16(signs, c.one));
+    let cancel = _mm256_cmpeq_epi16(signs, c.one);
     // SAFETY: forwarded contract.
     let sum = _mm256_adds_epi16(big, unsafe { correction::<FULL>(c, twice_d, signs, dead) });
     *big_seen = _mm256_max_epi16(*big_seen, big);
