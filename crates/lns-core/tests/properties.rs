@@ -54,6 +54,25 @@ proptest! {
         prop_assert_eq!(mul(f, a, b, &mut ()), rounded(f, real_mul(f, a, b)));
     }
 
+    /// Formats whose range ends before Δ falls below half a unit (at ≥ 28 fraction
+    /// bits the search for that point once overflowed u32 and lost Δ entirely): sums of
+    /// two positive numbers that cannot saturate stay within half a unit of the real sum.
+    #[test]
+    fn exact_add_is_within_half_an_ulp_on_formats_whose_range_ends_before_delta_vanishes(
+        which in 0..4usize,
+        x in 0.0..1.0f64,
+        y in 0.0..1.0f64,
+    ) {
+        let f = [(16, 12), (32, 28), (32, 29), (32, 30)].map(|(b, q)| Format::new(b, q).unwrap())[which];
+        let exact = DeltaKind::Exact.build(f);
+        // Logs up to one octave below the largest: the sum cannot saturate.
+        let (lo, hi) = (f64::from(f.log_min()), f64::from(f.log_max()) - f.scale() as f64);
+        let log = |t: f64| (lo + t * (hi - lo)) as i32;
+        let (a, b) = (2 * log(x), 2 * log(y));
+        let got = add(f, &exact, a, b, &mut ());
+        prop_assert!(log_error_ulps(f, got, real_add(f, a, b)) <= 0.5 + 0.01, "{f}: {a} + {b} gave {got}");
+    }
+
     #[test]
     fn lns32_interpolated_lut_add_is_within_three_ulps(a in moderate_code(Format::LNS32), b in moderate_code(Format::LNS32)) {
         let f = Format::LNS32;

@@ -34,19 +34,26 @@ impl ExactDelta {
     }
 }
 
-/// The smallest d from which both exact corrections round to 0: `|Δ±(d)| < ½`.
+/// The smallest d from which both exact corrections round to 0 (`|Δ±(d)| < ½`), or one
+/// past the largest log difference of two codes, `2^(bits−1) − 2`, where no difference
+/// of the format gets that far (formats with 28 or more fraction bits span fewer
+/// octaves than Δ needs to fall below half a unit).
 fn exact_support(fmt: Format) -> u32 {
-    // |Δ−| ≥ Δ+, so Δ− decides. Binary search on the monotone |Δ−(d)|.
-    let (mut lo, mut hi) = (1u64, (fmt.frac() as u64 + 4) << fmt.frac());
+    let largest_difference = u64::from(fmt.log_max().abs_diff(fmt.log_min()));
+    // |Δ−| ≥ Δ+, so Δ− decides. Binary search on the monotone |Δ−(d)|, in u64: the
+    // estimate `(frac + 4)·2^frac` exceeds u32 from 28 fraction bits on.
+    let mut lo = 1u64;
+    let mut hi = ((u64::from(fmt.frac()) + 4) << fmt.frac()).min(largest_difference + 1);
     while lo < hi {
         let mid = (lo + hi) / 2;
+        // `mid ≤ largest_difference < 2^31`.
         if ExactDelta::minus_real(fmt, mid as u32).round() == 0.0 {
             hi = mid;
         } else {
             lo = mid + 1;
         }
     }
-    lo as u32
+    u32::try_from(lo).expect("a log difference of at most 2^31 − 2, plus one")
 }
 
 impl DeltaFn for ExactDelta {
@@ -84,6 +91,24 @@ mod tests {
             let estimate = fmt.frac() as f64 + 1.0 + (1.0 / std::f64::consts::LN_2).log2();
             assert!((s - estimate).abs() < 0.1, "{fmt}: {s} vs {estimate}");
         }
+    }
+
+    #[test]
+    fn support_stops_past_the_largest_difference_when_delta_never_reaches_zero() {
+        // Δ falls below half a unit near (frac + 1.53) octaves; these formats span fewer.
+        for (bits, frac) in [(8, 6), (16, 12), (32, 27), (32, 28), (31, 29), (32, 30)] {
+            let fmt = Format::new(bits, frac).unwrap();
+            let e = ExactDelta::new(fmt);
+            let largest = fmt.log_max().abs_diff(fmt.log_min());
+            assert_eq!(e.support(), largest + 1, "{fmt}");
+            assert_ne!(e.plus(largest), 0, "{fmt}: Δ+ at the largest difference");
+        }
+        // Just below, the search still finds where Δ rounds to zero.
+        let fmt = Format::new(32, 26).unwrap();
+        let e = ExactDelta::new(fmt);
+        assert!(e.support() <= fmt.log_max().abs_diff(fmt.log_min()));
+        assert_eq!(e.plus(e.support()), 0);
+        assert_ne!(e.minus(e.support() - 1), 0);
     }
 
     #[test]
