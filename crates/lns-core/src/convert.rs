@@ -25,8 +25,16 @@ pub fn encode(fmt: Format, x: f64, tally: &mut impl Tally) -> i32 {
         tally.nan();
         return fmt.zero();
     }
-    let sign = i32::from(x < 0.0);
-    let log = (x.abs().log2() * fmt.scale() as f64).round();
+    encode_log2(fmt, x.abs().log2(), x < 0.0, tally)
+}
+
+/// Encodes `±2^log2` (`log2` not NaN; +∞ saturates, −∞ flushes) like [`encode`]: for
+/// conversion units that compute the log of a value themselves, without the round
+/// trip through `exp2`, which overflows f64 at the top of its range.
+#[inline]
+pub(crate) fn encode_log2(fmt: Format, log2: f64, negative: bool, tally: &mut impl Tally) -> i32 {
+    let sign = i32::from(negative);
+    let log = (log2 * fmt.scale() as f64).round();
     if log > fmt.log_max() as f64 {
         tally.saturated();
         pack(fmt.log_max(), sign)

@@ -11,7 +11,7 @@
 //! - Mitchell (`shift`): `2^(q + r) ≈ 2^q·(1 + r)` and `log2(2^e·(1 + m)) ≈ e + m`.
 
 use crate::code::{log_of, sign_of};
-use crate::convert::{encode, is_zero};
+use crate::convert::{encode, encode_log2, is_zero};
 use crate::delta::DeltaKind;
 use crate::format::Format;
 use crate::tally::Tally;
@@ -87,8 +87,7 @@ impl ConvUnit {
                 if x == 0.0 || !x.is_finite() {
                     return encode(fmt, x, t);
                 }
-                let e = x.abs().log2().floor();
-                let m = x.abs() / e.exp2() - 1.0;
+                let (e, m) = octave(x.abs());
                 let log = match self {
                     ConvUnit::Pwl { segments } => {
                         e + pwl_octave(f64::ln_1p, segments, fmt.frac() + 4, m)
@@ -96,10 +95,21 @@ impl ConvUnit {
                     }
                     _ => e + m,
                 };
-                encode(fmt, log.exp2().copysign(x), t)
+                encode_log2(fmt, log, x < 0.0, t)
             }
         }
     }
+}
+
+/// `(e, m)` with `a = 2^e·(1 + m)`, `e` an integer and `0 ≤ m < 1`, for a finite `a > 0`.
+/// `log2` rounds up to the next integer just below a power of two (up to `2^1024` at
+/// `f64::MAX`, whose `exp2` is ∞): the octave then steps back one.
+fn octave(a: f64) -> (f64, f64) {
+    let mut e = a.log2().floor();
+    if e.exp2() > a {
+        e -= 1.0;
+    }
+    (e, a / e.exp2() - 1.0)
 }
 
 #[cfg(test)]
@@ -121,6 +131,25 @@ mod tests {
                 assert!((back - code).abs() <= 2, "{code} → {back}");
             }
         }
+    }
+
+    #[test]
+    fn approximate_units_saturate_at_the_top_of_f64_like_the_exact_one() {
+        // log2(f64::MAX) rounds to 1024, whose exp2 is ∞.
+        for (f, x) in [
+            (Format::new(8, 3).unwrap(), f64::MAX),
+            (Format::new(13, 0).unwrap(), f64::MAX),
+            (Format::new(13, 0).unwrap(), -f64::MAX),
+        ] {
+            let exact = ConvUnit::Exact.to_log(f, x, &mut ());
+            for unit in [ConvUnit::Mitchell, ConvUnit::for_delta(DeltaKind::Pwl)] {
+                let mut counts = crate::Counts::default();
+                assert_eq!(unit.to_log(f, x, &mut counts), exact, "{f} {x} {unit:?}");
+                assert_eq!(counts.nan, 0, "{f} {x} {unit:?}");
+            }
+        }
+        assert_eq!(octave(f64::MAX), (1023.0, f64::MAX / 1023f64.exp2() - 1.0));
+        assert_eq!(octave(0.75), (-1.0, 0.5));
     }
 
     #[test]

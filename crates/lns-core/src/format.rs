@@ -171,6 +171,12 @@ impl Format {
         self.log_zero() + 1
     }
 
+    /// The largest log difference of two non-zero numbers, `log_max − log_min =
+    /// 2^(bits−1) − 2`: the largest `d` any Δ of the format is asked for.
+    pub const fn largest_difference(self) -> u32 {
+        (self.log_max() - self.log_min()) as u32
+    }
+
     /// The code of zero (`2·log_zero`, sign 0).
     pub const fn zero(self) -> i32 {
         2 * self.log_zero()

@@ -39,7 +39,7 @@ impl ExactDelta {
 /// of the format gets that far (formats with 28 or more fraction bits span fewer
 /// octaves than Δ needs to fall below half a unit).
 fn exact_support(fmt: Format) -> u32 {
-    let largest_difference = u64::from(fmt.log_max().abs_diff(fmt.log_min()));
+    let largest_difference = u64::from(fmt.largest_difference());
     // |Δ−| ≥ Δ+, so Δ− decides. Binary search on the monotone |Δ−(d)|, in u64: the
     // estimate `(frac + 4)·2^frac` exceeds u32 from 28 fraction bits on.
     let mut lo = 1u64;
@@ -99,14 +99,14 @@ mod tests {
         for (bits, frac) in [(8, 6), (16, 12), (32, 27), (32, 28), (31, 29), (32, 30)] {
             let fmt = Format::new(bits, frac).unwrap();
             let e = ExactDelta::new(fmt);
-            let largest = fmt.log_max().abs_diff(fmt.log_min());
+            let largest = fmt.largest_difference();
             assert_eq!(e.support(), largest + 1, "{fmt}");
             assert_ne!(e.plus(largest), 0, "{fmt}: Δ+ at the largest difference");
         }
         // Just below, the search still finds where Δ rounds to zero.
         let fmt = Format::new(32, 26).unwrap();
         let e = ExactDelta::new(fmt);
-        assert!(e.support() <= fmt.log_max().abs_diff(fmt.log_min()));
+        assert!(e.support() <= fmt.largest_difference());
         assert_eq!(e.plus(e.support()), 0);
         assert_ne!(e.minus(e.support() - 1), 0);
     }

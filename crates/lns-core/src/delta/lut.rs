@@ -64,14 +64,35 @@ impl LutDelta {
                 (i << drop) + ((1u32 << drop) - 1) / 2
             }
         };
-        let plus = (0..buckets).map(|i| exact.plus(sample(i))).collect();
+        // Knots of an interpolated table are the correctly rounded Δ even past the
+        // support, where it ends with the format's differences before Δ rounds to 0
+        // (`ExactDelta::support`): the last interval interpolates toward the true value,
+        // not toward 0. A bucket's value is the exact Δ at its sample (0 past the
+        // support, so the last bucket is 0).
+        let knot_plus = |d: u32| -> i32 {
+            if interpolate {
+                ExactDelta::plus_real(fmt, d).round() as i32
+            } else {
+                exact.plus(d)
+            }
+        };
+        let knot_minus = |d: u32| -> i32 {
+            if interpolate {
+                let floor = f64::from(minus_floor(fmt));
+                ExactDelta::minus_real(fmt, d).round().max(floor) as i32
+            } else {
+                exact.minus(d)
+            }
+        };
+        let plus = (0..buckets).map(|i| knot_plus(sample(i))).collect();
         let minus = (0..buckets)
-            .map(|i| {
-                if sample(i) == 0 {
-                    minus_floor(fmt)
-                } else {
-                    exact.minus(sample(i))
-                }
+            .map(|i| match sample(i) {
+                // Δ−(0) = −∞ is never read; the doubling identity covers the first knot
+                // interval of an interpolated table.
+                0 if interpolate || drop == 0 => minus_floor(fmt),
+                // A coarse bucket of two differences (drop 1) starts at d = 0 and is
+                // read at d = 1.
+                d => knot_minus(d.max(1)),
             })
             .collect();
         LutDelta {
@@ -99,9 +120,14 @@ impl LutDelta {
     }
 
     /// Below this `d` an interpolated Δ− uses the doubling identity: two log units, from
-    /// where Δ−'s curvature is small enough for linear interpolation.
+    /// where Δ−'s curvature is small enough for linear interpolation — or half the
+    /// table's span where that is shorter (formats of under four octaves of
+    /// differences), so that the doubled `d` still lands in the table.
     fn doubling_head(&self) -> u32 {
-        (1u32 << self.drop).max(2 * self.fmt.scale() as u32)
+        let span = (self.plus.len() as u64 - 1) << self.drop;
+        let two_units = 2 * self.fmt.scale() as u64;
+        let head = two_units.min(span / 2).max(1 << self.drop);
+        u32::try_from(head).expect("within the table's span, below 2^32")
     }
 
     fn lookup(&self, table: &[i32], d: u32) -> i32 {
@@ -170,6 +196,43 @@ mod tests {
         // support ≈ 11.5 log units → 12 buckets + the zero entry.
         assert_eq!(lut.entries(), 13);
         assert_eq!(lut.plus(100_000), 0);
+    }
+
+    #[test]
+    fn interpolated_tables_of_formats_shorter_than_delta_follow_exact_to_the_last_difference() {
+        // The support ends with the differences before Δ rounds to 0, and with
+        // frac = bits − 2 every difference is within two log units (doubling head).
+        for (bits, frac) in [(20, 18), (24, 21), (32, 28), (32, 29), (32, 30)] {
+            let fmt = Format::new(bits, frac).unwrap();
+            let (lut, exact) = (LutDelta::auto(fmt), ExactDelta::new(fmt));
+            assert!(lut.is_interpolated(), "{fmt}");
+            let last = fmt.largest_difference();
+            let ds = (0..4000u32).map(|k| k.wrapping_mul(2_654_435_761) % last + 1);
+            for d in ds.chain([1, last / 2, last - 1, last]) {
+                let (p, m) = (lut.plus(d) - exact.plus(d), lut.minus(d) - exact.minus(d));
+                assert!(
+                    p.abs() <= 1,
+                    "{fmt} Δ+({d}): {} vs {}",
+                    lut.plus(d),
+                    exact.plus(d)
+                );
+                // The doubling head accumulates one rounding per step.
+                assert!(
+                    m.abs() <= 24,
+                    "{fmt} Δ−({d}): {} vs {}",
+                    lut.minus(d),
+                    exact.minus(d)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn coarse_table_of_two_difference_buckets_reads_delta_minus_at_one() {
+        let fmt = Format::new(8, 1).unwrap();
+        let (lut, exact) = (LutDelta::coarse(fmt, 1), ExactDelta::new(fmt));
+        assert_eq!(lut.minus(1), exact.minus(1));
+        assert!(lut.minus(1) > minus_floor(fmt));
     }
 
     #[test]

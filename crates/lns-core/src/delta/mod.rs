@@ -40,8 +40,11 @@ pub trait DeltaFn: Send + Sync {
     fn plus(&self, d: u32) -> i32;
     /// `Δ−(d)` in code units for `d ≥ 1`, never below [`minus_floor`].
     fn minus(&self, d: u32) -> i32;
-    /// A `d` from which both corrections are 0 for every larger `d` (the smallest such
-    /// `d` for [`ExactDelta`], an upper bound for approximations).
+    /// A `d` from which both corrections are 0 for every larger `d` up to
+    /// [`Format::largest_difference`]: for [`ExactDelta`] the smallest such `d`, or one
+    /// past the largest difference in formats that span fewer octaves than Δ needs to
+    /// round to 0 (the support ends where the differences do); for approximations an
+    /// upper bound (a table's may run to the end of its last bucket).
     fn support(&self) -> u32;
 }
 

@@ -57,7 +57,12 @@ impl DeltaFn for ShiftDelta {
     }
 
     fn support(&self) -> u32 {
-        (self.fmt.frac() + 2) << self.fmt.frac()
+        // The antilog is 0 from `q = frac + 2` octaves on; in u64, as that exceeds u32
+        // from 28 fraction bits on.
+        let f = self.fmt.frac();
+        let vanishes = (u64::from(f) + 2) << f;
+        let end = u64::from(self.fmt.largest_difference()) + 1;
+        u32::try_from(vanishes.min(end)).expect("at most 2^31 − 1")
     }
 }
 
@@ -65,6 +70,18 @@ impl DeltaFn for ShiftDelta {
 mod tests {
     use super::*;
     use crate::delta::ExactDelta;
+
+    #[test]
+    fn support_ends_with_the_differences_in_formats_shorter_than_the_antilog() {
+        // (frac + 2)·2^frac: beyond u32 from frac 28 on; past the largest difference
+        // from frac 27 on at 32 bits.
+        for (bits, frac) in [(32, 27), (32, 28), (32, 29), (32, 30)] {
+            let fmt = Format::new(bits, frac).unwrap();
+            assert_eq!(ShiftDelta::new(fmt).support(), fmt.largest_difference() + 1);
+        }
+        let fmt = Format::new(32, 26).unwrap();
+        assert_eq!(ShiftDelta::new(fmt).support(), 28 << 26);
+    }
 
     #[test]
     fn shift_delta_is_exact_at_zero_and_one_log_unit_apart() {
