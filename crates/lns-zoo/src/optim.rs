@@ -21,6 +21,8 @@ use burn::tensor::backend::AutodiffBackend;
 ///
 /// Strings: `sgd[:MOMENTUM[:WEIGHT_DECAY]]` (momentum defaults to 0.9, weight
 /// decay to 0), `adam[:WEIGHT_DECAY]` and `madam[:BETA]` (beta defaults to 0.999).
+/// Parsing refuses momentum or beta outside `[0, 1)` and a negative or non-finite
+/// weight decay ([`OptimizerSpec::validate`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum OptimizerSpec {
     /// Stochastic gradient descent with heavy-ball momentum (no dampening, as in
@@ -95,37 +97,146 @@ impl OptimizerSpec {
     }
 }
 
-impl FromStr for OptimizerSpec {
-    type Err = String;
+/// Why an optimizer string, one of its hyper-parameters or a learning rate was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptimizerError {
+    /// A field after the name is not a number.
+    #[error("bad number {part:?} in optimizer {input:?}")]
+    BadNumber {
+        /// The whole optimizer string.
+        input: String,
+        /// The field that does not parse.
+        part: String,
+    },
+    /// An unknown name or too many fields.
+    #[error(
+        "bad optimizer {input:?} (sgd[:MOMENTUM[:WEIGHT_DECAY]], adam[:WEIGHT_DECAY] or \
+         madam[:BETA])"
+    )]
+    Syntax {
+        /// The whole optimizer string.
+        input: String,
+    },
+    /// A hyper-parameter outside its range (NaN and infinities included).
+    #[error("{parameter} {value} is out of range: it must be {allowed}")]
+    OutOfRange {
+        /// The hyper-parameter: momentum, weight decay or beta.
+        parameter: &'static str,
+        /// The value given.
+        value: f64,
+        /// The allowed range in words.
+        allowed: &'static str,
+    },
+    /// A learning rate that is not a positive finite number.
+    #[error("learning rate {value} is out of range: it must be positive and finite")]
+    LearningRate {
+        /// The value given.
+        value: f64,
+    },
+}
 
+/// Allowed range of momentum and of the decay rates (Madam's beta).
+const UNIT_RANGE: &str = "at least 0 and below 1";
+/// Allowed range of weight decay.
+const NON_NEGATIVE: &str = "finite and at least 0";
+
+/// Accepts `value` when it lies in `[0, 1)`.
+fn check_unit(parameter: &'static str, value: f64) -> Result<(), OptimizerError> {
+    if (0.0..1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(OptimizerError::OutOfRange {
+            parameter,
+            value,
+            allowed: UNIT_RANGE,
+        })
+    }
+}
+
+/// Accepts a finite, non-negative weight decay.
+fn check_weight_decay(value: f64) -> Result<(), OptimizerError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(OptimizerError::OutOfRange {
+            parameter: "weight decay",
+            value,
+            allowed: NON_NEGATIVE,
+        })
+    }
+}
+
+/// Returns `lr` when it is a usable learning rate: positive and finite.
+///
+/// # Errors
+/// [`OptimizerError::LearningRate`] for zero, a negative number, NaN or an infinity.
+pub fn check_learning_rate(lr: f64) -> Result<f64, OptimizerError> {
+    if lr.is_finite() && lr > 0.0 {
+        Ok(lr)
+    } else {
+        Err(OptimizerError::LearningRate { value: lr })
+    }
+}
+
+impl OptimizerSpec {
+    /// Checks the hyper-parameters: momentum and Madam's beta in `[0, 1)`, weight
+    /// decay finite and non-negative.
+    ///
+    /// # Errors
+    /// [`OptimizerError::OutOfRange`] naming the first parameter outside its range.
+    pub fn validate(&self) -> Result<(), OptimizerError> {
+        match *self {
+            Self::Sgd {
+                momentum,
+                weight_decay,
+            } => {
+                check_unit("momentum", momentum)?;
+                check_weight_decay(weight_decay)
+            }
+            Self::Adam { weight_decay } => check_weight_decay(weight_decay),
+            Self::Madam { beta } => check_unit("beta", beta),
+        }
+    }
+}
+
+impl FromStr for OptimizerSpec {
+    type Err = OptimizerError;
+
+    /// Parses the string form and checks the hyper-parameters ([`OptimizerSpec::validate`]).
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let mut parts = input.split(':');
         let name = parts.next().unwrap_or_default();
         let numbers = parts
             .map(|part| {
-                part.parse::<f64>()
-                    .map_err(|_| format!("bad number {part:?} in optimizer {input:?}"))
+                part.parse::<f64>().map_err(|_| OptimizerError::BadNumber {
+                    input: input.to_string(),
+                    part: part.to_string(),
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        match (name, numbers.as_slice()) {
-            ("sgd", []) => Ok(Self::SGD_MOMENTUM),
-            ("sgd", &[momentum]) => Ok(Self::Sgd {
+        let spec = match (name, numbers.as_slice()) {
+            ("sgd", []) => Self::SGD_MOMENTUM,
+            ("sgd", &[momentum]) => Self::Sgd {
                 momentum,
                 weight_decay: 0.0,
-            }),
-            ("sgd", &[momentum, weight_decay]) => Ok(Self::Sgd {
+            },
+            ("sgd", &[momentum, weight_decay]) => Self::Sgd {
                 momentum,
                 weight_decay,
-            }),
-            ("adam", []) => Ok(Self::Adam { weight_decay: 0.0 }),
-            ("adam", &[weight_decay]) => Ok(Self::Adam { weight_decay }),
-            ("madam", []) => Ok(Self::Madam { beta: 0.999 }),
-            ("madam", &[beta]) if (0.0..1.0).contains(&beta) => Ok(Self::Madam { beta }),
-            _ => Err(format!(
-                "bad optimizer {input:?} (sgd[:MOMENTUM[:WEIGHT_DECAY]], adam[:WEIGHT_DECAY], \
-                 madam[:BETA] with 0 <= BETA < 1)"
-            )),
-        }
+            },
+            ("adam", []) => Self::Adam { weight_decay: 0.0 },
+            ("adam", &[weight_decay]) => Self::Adam { weight_decay },
+            ("madam", []) => Self::Madam { beta: 0.999 },
+            ("madam", &[beta]) => Self::Madam { beta },
+            _ => {
+                return Err(OptimizerError::Syntax {
+                    input: input.to_string(),
+                });
+            }
+        };
+        spec.validate()?;
+        Ok(spec)
     }
 }
 

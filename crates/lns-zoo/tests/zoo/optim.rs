@@ -7,7 +7,7 @@ use burn::tensor::Tensor;
 use lns_zoo::data::fashion_mnist::fashion_mnist_subset;
 use lns_zoo::data::{EpochBatches, ImageBatcher, Normalization};
 use lns_zoo::models::{InputShape, Model, ModelKind};
-use lns_zoo::optim::{AnyOptimizer, Madam, OptimizerSpec};
+use lns_zoo::optim::{AnyOptimizer, Madam, OptimizerError, OptimizerSpec, check_learning_rate};
 use lns_zoo::train::train_epoch;
 
 use crate::common::{TestBackend, random_draws};
@@ -52,6 +52,58 @@ fn optimizer_specs_parse_and_print_back() {
         "madam:0.9:0.1",
     ] {
         assert!(bad.parse::<OptimizerSpec>().is_err(), "{bad:?} accepted");
+    }
+}
+
+#[test]
+fn out_of_range_hyper_parameters_are_refused_by_name() {
+    for (bad, parameter) in [
+        ("sgd:nan", "momentum"),
+        ("sgd:-1", "momentum"),
+        ("sgd:1", "momentum"),
+        ("sgd:inf", "momentum"),
+        ("sgd:0.9:-1", "weight decay"),
+        ("sgd:0.9:nan", "weight decay"),
+        ("adam:nan", "weight decay"),
+        ("adam:-0.1", "weight decay"),
+        ("adam:inf", "weight decay"),
+        ("madam:nan", "beta"),
+        ("madam:-0.5", "beta"),
+        ("madam:1", "beta"),
+    ] {
+        match bad.parse::<OptimizerSpec>() {
+            Err(OptimizerError::OutOfRange { parameter: p, .. }) => {
+                assert_eq!(p, parameter, "{bad}");
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    let e = "sgd:0.9:-1".parse::<OptimizerSpec>().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "weight decay -1 is out of range: it must be finite and at least 0"
+    );
+    assert!(matches!(
+        "sgd:x".parse::<OptimizerSpec>(),
+        Err(OptimizerError::BadNumber { .. })
+    ));
+    assert!(matches!(
+        "rmsprop".parse::<OptimizerSpec>(),
+        Err(OptimizerError::Syntax { .. })
+    ));
+}
+
+#[test]
+fn learning_rates_must_be_positive_and_finite() {
+    assert_eq!(check_learning_rate(0.03), Ok(0.03));
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            matches!(
+                check_learning_rate(bad),
+                Err(OptimizerError::LearningRate { .. })
+            ),
+            "{bad} accepted"
+        );
     }
 }
 
