@@ -15,6 +15,7 @@
 //! lns sweep    --model mlp [--formats 10:4,12:6,16:10] [--strategies lut,pwl,shift] --out DIR
 //! ```
 
+mod args;
 mod errors;
 mod fit_pwl;
 mod plot;

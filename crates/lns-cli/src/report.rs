@@ -38,8 +38,8 @@ pub struct ReportArgs {
     /// LNS configuration (e.g. lns16, 12:6:pwl).
     #[arg(long, default_value = "lns16")]
     pub backend: LnsDevice,
-    /// Batch size of the step.
-    #[arg(long, default_value_t = 32)]
+    /// Batch size of the step (at least 1).
+    #[arg(long, default_value_t = 32, value_parser = crate::args::positive_count)]
     pub batch: usize,
     /// Print JSON instead of Markdown.
     #[arg(long)]

@@ -62,3 +62,12 @@ fn report_without_a_topic_fails_with_a_clear_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass --cost"));
 }
+
+#[test]
+fn a_zero_batch_is_refused_while_parsing() {
+    let out = lns(&["report", "--cost", "--batch", "0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("must be at least 1"), "{err}");
+    assert!(!err.contains("training set is empty"), "{err}");
+}

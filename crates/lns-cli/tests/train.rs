@@ -253,3 +253,69 @@ fn madam_with_a_fitted_pwl_file_trains_and_resumes_exactly() {
         assert_eq!(a[1][key], b[1][key], "{key}");
     }
 }
+
+/// Asserts that `o` failed with a message (not a panic) containing `message`.
+fn assert_fails_with(o: &Output, message: &str) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "succeeded: {}", stdout(o));
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains(message), "expected {message:?} in: {err}");
+}
+
+#[test]
+fn zero_counts_and_out_of_range_numbers_fail_before_training() {
+    let dir = temp_dir("bad-numbers");
+    let out = dir.to_str().unwrap();
+    for command in ["train", "compare", "sweep"] {
+        for option in ["--batch", "--epochs"] {
+            let o = lns(&[command, option, "0", "--out", out]);
+            assert_fails_with(&o, "must be at least 1");
+        }
+    }
+    for bad in [
+        ["--lr", "nan"],
+        ["--lr=-1", "--seed=1"],
+        ["--optimizer", "sgd:nan"],
+        ["--optimizer", "sgd:-1"],
+        ["--optimizer", "sgd:0.9:-1"],
+        ["--optimizer", "adam:nan"],
+    ] {
+        let mut args = vec!["train", "--out", out];
+        args.extend(bad);
+        assert_fails_with(&lns(&args), "out of range");
+    }
+    assert!(
+        !dir.join("metrics.json").exists(),
+        "nothing is trained or written"
+    );
+}
+
+/// Writes IDX image and label files holding no items as the `train` and `t10k` splits.
+fn write_empty_idx(dir: &Path) {
+    let images: Vec<u8> = [0x0803u32, 0, 28, 28]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    let labels: Vec<u8> = [0x0801u32, 0]
+        .iter()
+        .flat_map(|w| w.to_be_bytes())
+        .collect();
+    for split in ["train", "t10k"] {
+        std::fs::write(dir.join(format!("{split}-images-idx3-ubyte")), &images).unwrap();
+        std::fs::write(dir.join(format!("{split}-labels-idx1-ubyte")), &labels).unwrap();
+    }
+}
+
+#[test]
+fn an_empty_dataset_is_refused() {
+    let dir = temp_dir("empty-data");
+    let idx = dir.join("idx");
+    std::fs::create_dir_all(&idx).unwrap();
+    write_empty_idx(&idx);
+    let data = format!("fashion-mnist:{}", idx.display());
+    let out = dir.join("out");
+    let o = lns(&["train", "--data", &data, "--out", out.to_str().unwrap()]);
+    assert_fails_with(&o, "the training split of dataset");
+    assert!(!out.join("metrics.json").exists());
+}
+

@@ -12,17 +12,18 @@ pub mod sweep;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::backend::flex::FlexDevice;
 use burn::backend::ndarray::NdArrayDevice;
 use burn::backend::{Autodiff, Flex, NdArray};
 use burn::tensor::backend::Backend;
 use burn_lns::{Lns, LnsDevice};
 use clap::Args;
-use lns_zoo::data::{DatasetSource, DatasetSplits};
+use lns_zoo::data::{DatasetSource, DatasetSplits, ImageDataset};
 use lns_zoo::models::{InputShape, Model, ModelKind};
 use lns_zoo::optim::OptimizerSpec;
 
+use crate::args::{learning_rate, positive_count};
 use backend::BackendSpec;
 use run::{RunOutcome, RunSetup};
 
@@ -36,14 +37,14 @@ pub struct CommonArgs {
     /// (Debian package), `fashion-mnist:DIR`, `mnist:DIR`, `cifar10:DIR`, ...
     #[arg(long, default_value = "fashion-mnist")]
     pub data: DatasetSource,
-    /// Epochs.
-    #[arg(long, default_value_t = 3)]
+    /// Epochs (at least 1).
+    #[arg(long, default_value_t = 3, value_parser = positive_count)]
     pub epochs: usize,
-    /// Batch size.
-    #[arg(long, default_value_t = 32)]
+    /// Batch size (at least 1).
+    #[arg(long, default_value_t = 32, value_parser = positive_count)]
     pub batch: usize,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.03)]
+    /// Learning rate (positive).
+    #[arg(long, default_value_t = 0.03, value_parser = learning_rate)]
     pub lr: f64,
     /// Optimizer: `sgd[:MOMENTUM[:WEIGHT_DECAY]]`, `adam[:WEIGHT_DECAY]` or `madam[:BETA]`
     /// (LNS-Madam's multiplicative update; use `--lr` = 2^-FRAC of the LNS format, its
@@ -54,10 +55,10 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Use only the first N training images.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
     pub limit_train: Option<usize>,
     /// Use only the first N test images.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
     pub limit_test: Option<usize>,
 }
 
@@ -103,7 +104,7 @@ pub fn run_train(args: &TrainArgs) -> Result<ExitCode> {
         common.batch
     );
     let outcome = train_on(&args.backend, &setup)?;
-    if outcome.resumed_from >= common.epochs {
+    if args.resume && outcome.resumed_from >= common.epochs {
         println!(
             "nothing to do: the checkpoint already has {} of {} epochs",
             outcome.resumed_from, common.epochs
@@ -141,25 +142,38 @@ pub fn train_on(spec: &BackendSpec, setup: &RunSetup<'_>) -> Result<RunOutcome> 
 /// Loads the dataset and applies the limits.
 ///
 /// # Errors
-/// If the dataset cannot be loaded or a limit leaves no images.
+/// If the dataset cannot be loaded or a split holds no images.
 pub fn load_data(args: &CommonArgs) -> Result<DatasetSplits> {
     let mut data = args
         .data
         .load()
         .with_context(|| format!("loading dataset {}", args.data))?;
-    let limit = |set: &mut lns_zoo::data::ImageDataset, n: Option<usize>, what: &str| {
-        if let Some(n) = n {
-            if n == 0 {
-                anyhow::bail!("--limit-{what} must be positive");
-            }
-            let n = n.min(set.len_items());
-            *set = set.select(&(0..n).collect::<Vec<_>>());
-        }
-        Ok(())
-    };
-    limit(&mut data.train, args.limit_train, "train")?;
-    limit(&mut data.test, args.limit_test, "test")?;
+    limit(&mut data.train, args.limit_train);
+    limit(&mut data.test, args.limit_test);
+    ensure_not_empty(&data, &args.data)?;
     Ok(data)
+}
+
+/// Keeps the first `n` items of `set` (all of them without a limit).
+fn limit(set: &mut ImageDataset, n: Option<usize>) {
+    if let Some(n) = n {
+        let n = n.min(set.len_items());
+        *set = set.select(&(0..n).collect::<Vec<_>>());
+    }
+}
+
+/// Refuses a dataset whose training or test split holds no images: nothing could be
+/// learned or measured.
+///
+/// # Errors
+/// Naming the empty split and the dataset `source`.
+fn ensure_not_empty(data: &DatasetSplits, source: &DatasetSource) -> Result<()> {
+    for (split, set) in [("training", &data.train), ("test", &data.test)] {
+        if set.len_items() == 0 {
+            bail!("the {split} split of dataset {source} holds no images");
+        }
+    }
+    Ok(())
 }
 
 /// The initial weights of a run: drawn on burn-flex (f32) from `seed`, so every
@@ -180,5 +194,72 @@ trait LenItems {
 impl LenItems for lns_zoo::data::ImageDataset {
     fn len_items(&self) -> usize {
         burn::data::dataset::Dataset::len(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use lns_zoo::data::ImageDims;
+
+    use super::*;
+
+    /// The shared options on their own, as `train`, `compare` and `sweep` parse them.
+    #[derive(Debug, Parser)]
+    struct Common {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<CommonArgs, clap::Error> {
+        Common::try_parse_from(std::iter::once("lns").chain(args.iter().copied())).map(|c| c.common)
+    }
+
+    #[test]
+    fn zero_batch_epochs_and_limits_are_refused_while_parsing() {
+        for option in ["--batch", "--epochs", "--limit-train", "--limit-test"] {
+            let e = parse(&[option, "0"]).unwrap_err().to_string();
+            assert!(e.contains("must be at least 1"), "{option}: {e}");
+        }
+        let ok = parse(&["--batch", "1", "--epochs", "1"]).unwrap();
+        assert_eq!((ok.batch, ok.epochs), (1, 1));
+    }
+
+    #[test]
+    fn learning_rates_and_optimizer_parameters_out_of_range_are_refused() {
+        for args in [
+            ["--lr", "nan"],
+            ["--lr=-1", "--seed=1"],
+            ["--lr", "0"],
+            ["--optimizer", "sgd:nan"],
+            ["--optimizer", "sgd:-1"],
+            ["--optimizer", "sgd:0.9:-1"],
+            ["--optimizer", "adam:nan"],
+        ] {
+            let e = parse(&args).unwrap_err().to_string();
+            assert!(e.contains("out of range"), "{args:?}: {e}");
+        }
+        assert_eq!(parse(&["--lr", "0.5"]).unwrap().lr, 0.5);
+    }
+
+    #[test]
+    fn an_empty_split_is_refused_by_name() {
+        let dims = ImageDims {
+            channels: 1,
+            height: 2,
+            width: 2,
+        };
+        let one = ImageDataset::new(dims, 10, vec![0; 4], vec![3]);
+        let none = ImageDataset::new(dims, 10, Vec::new(), Vec::new());
+        let source: DatasetSource = "fashion-mnist".parse().unwrap();
+        let splits = |train: &ImageDataset, test: &ImageDataset| DatasetSplits {
+            train: train.clone(),
+            test: test.clone(),
+        };
+        assert!(ensure_not_empty(&splits(&one, &one), &source).is_ok());
+        let e = ensure_not_empty(&splits(&none, &one), &source).unwrap_err();
+        assert!(e.to_string().contains("training split"), "{e}");
+        let e = ensure_not_empty(&splits(&one, &none), &source).unwrap_err();
+        assert!(e.to_string().contains("test split"), "{e}");
     }
 }
