@@ -319,3 +319,45 @@ fn an_empty_dataset_is_refused() {
     assert!(!out.join("metrics.json").exists());
 }
 
+#[test]
+fn the_same_backend_twice_is_refused_before_training() {
+    let dir = temp_dir("duplicate-backends");
+    let out = dir.to_str().unwrap();
+    for backends in ["lns16,lns16", "lns16,16:10:lut"] {
+        let o = lns(&["compare", "--backends", backends, "--out", out]);
+        assert_fails_with(&o, "backend 16:10:lut is given twice");
+        assert_fails_with(&o, "16-10-lut/");
+    }
+    let o = lns(&[
+        "sweep",
+        "--formats",
+        "lns16,16:10",
+        "--strategies",
+        "lut",
+        "--out",
+        out,
+    ]);
+    assert_fails_with(&o, "backend 16:10:lut is given twice");
+    assert!(!dir.join("report.json").exists() && !dir.join("sweep.json").exists());
+}
+
+#[test]
+fn a_sweep_with_invalid_cells_fails_naming_them_before_training() {
+    let dir = temp_dir("sweep-bad-cells");
+    let o = lns(&[
+        "sweep",
+        "--formats",
+        "foo,16:20",
+        "--strategies",
+        "bogus",
+        "--baseline",
+        "none",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_fails_with(&o, "2 of the 2 cells of the grid are not valid backends");
+    assert_fails_with(&o, "foo:bogus");
+    assert_fails_with(&o, "16:20:bogus");
+    assert!(!dir.join("sweep.json").exists());
+}
+

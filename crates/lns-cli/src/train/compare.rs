@@ -1,11 +1,12 @@
 //! `lns compare`: one model trained on several backends from identical initial
 //! weights and identical batches, with a report, a Markdown table and plots.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::backend::Flex;
 use clap::Args;
 use lns_zoo::data::DatasetSplits;
@@ -141,6 +142,8 @@ pub struct CompareReport {
 /// Missing data, a model that does not fit it, unwritable output.
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let common = &args.common;
+    let labels: Vec<String> = args.backends.iter().map(ToString::to_string).collect();
+    ensure_distinct_dirs(&labels)?;
     let SharedStart {
         data,
         init,
@@ -346,6 +349,28 @@ fn percent(v: f64) -> String {
     }
 }
 
+/// Refuses runs that would write into the same sub-directory ([`slug`] of the
+/// normalised backend string, so `lns16` and `16:10:lut` are the same run).
+///
+/// # Errors
+/// Naming the repeated backend (or the two that share a directory) and the directory.
+pub fn ensure_distinct_dirs(labels: &[String]) -> Result<()> {
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for label in labels {
+        let dir = slug(label);
+        if let Some(first) = seen.insert(dir.clone(), label) {
+            if first == label {
+                bail!(
+                    "backend {label} is given twice (names such as lns16 are read as \
+                     16:10:lut): both runs would write into {dir}/"
+                );
+            }
+            bail!("backends {first} and {label} would both write into {dir}/");
+        }
+    }
+    Ok(())
+}
+
 /// A directory name for a backend string (`16:10:lut` → `16-10-lut`).
 pub fn slug(label: &str) -> String {
     label
@@ -358,4 +383,35 @@ pub fn slug(label: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(backends: &str) -> Vec<String> {
+        backends
+            .split(',')
+            .map(|b| b.parse::<BackendSpec>().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_same_backend_twice_is_refused_under_any_name() {
+        assert!(ensure_distinct_dirs(&labels("lns16,flex,12:6:pwl")).is_ok());
+        for backends in ["lns16,lns16", "lns16,16:10:lut", "flex,f32"] {
+            let e = ensure_distinct_dirs(&labels(backends))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("is given twice"), "{backends}: {e}");
+        }
+        let e = ensure_distinct_dirs(&labels("lns16,16:10:lut"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("16-10-lut/"), "{e}");
+        let e = ensure_distinct_dirs(&["a.b".into(), "a-b".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("backends a.b and a-b"), "{e}");
+    }
 }

@@ -5,12 +5,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::backend::{BackendSpec, split_list};
-use super::compare::{RunSettings, SharedStart, slug};
+use super::compare::{RunSettings, SharedStart, ensure_distinct_dirs, slug};
 use super::metrics::{EpochRecord, write_file};
 use super::run::RunSetup;
 use super::{CommonArgs, curves, train_on};
@@ -51,10 +51,8 @@ pub struct Cell {
     pub strategy: String,
     /// The device string, or the baseline's name.
     pub backend: String,
-    /// Per-epoch metrics (empty when the configuration was refused).
+    /// Per-epoch metrics.
     pub epochs: Vec<EpochRecord>,
-    /// Why the configuration could not be used.
-    pub error: Option<String>,
 }
 
 impl Cell {
@@ -74,10 +72,52 @@ pub struct SweepReport {
     pub baseline: Option<Cell>,
 }
 
+/// One cell of the grid before training: the format and strategy as given and the
+/// backend they name.
+#[derive(Debug)]
+struct Planned<'a> {
+    format: &'a str,
+    strategy: &'a str,
+    spec: BackendSpec,
+}
+
+/// Parses every `format:strategy` cell of the grid, row-major, before anything is
+/// trained.
+///
+/// # Errors
+/// Listing every cell that is not a valid LNS backend, with the reason.
+fn plan<'a>(formats: &[&'a str], strategies: &[&'a str]) -> Result<Vec<Planned<'a>>> {
+    let mut cells = Vec::new();
+    let mut bad = Vec::new();
+    for &format in formats {
+        for &strategy in strategies {
+            let text = format!("{format}:{strategy}");
+            match text.parse::<BackendSpec>() {
+                Ok(spec) => cells.push(Planned {
+                    format,
+                    strategy,
+                    spec,
+                }),
+                Err(e) => bad.push(format!("  {e:#}")),
+            }
+        }
+    }
+    if !bad.is_empty() {
+        bail!(
+            "{} of the {} cells of the grid are not valid backends:\n{}",
+            bad.len(),
+            formats.len() * strategies.len(),
+            bad.join("\n")
+        );
+    }
+    Ok(cells)
+}
+
 /// Runs `lns sweep`.
 ///
 /// # Errors
-/// Missing data, a bad list, unwritable output.
+/// Missing data, a bad list or cell, two cells naming the same backend, unwritable
+/// output.
 pub fn run(args: &SweepArgs) -> Result<ExitCode> {
     let common = &args.common;
     let formats = split_list(&args.formats);
@@ -91,6 +131,13 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
             BackendSpec::Lns(_) => anyhow::bail!("--baseline must be flex, ndarray or none"),
         },
     };
+    let planned = plan(&formats, &strategies)?;
+    let labels: Vec<String> = baseline
+        .iter()
+        .chain(planned.iter().map(|p| &p.spec))
+        .map(ToString::to_string)
+        .collect();
+    ensure_distinct_dirs(&labels)?;
     let SharedStart {
         data,
         init,
@@ -114,35 +161,19 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode> {
             strategy: "-".into(),
             backend: name,
             epochs: train(&spec)?,
-            error: None,
         });
     }
-    for format in &formats {
-        for strategy in &strategies {
-            let text = format!("{format}:{strategy}");
-            let mut cell = Cell {
-                format: format.to_string(),
-                strategy: strategy.to_string(),
-                backend: text.clone(),
-                epochs: Vec::new(),
-                error: None,
-            };
-            match text.parse::<BackendSpec>() {
-                Ok(spec) => {
-                    cell.backend = spec.to_string();
-                    cell.epochs = train(&spec)?;
-                }
-                Err(e) => {
-                    eprintln!("skipping {text}: {e:#}");
-                    cell.error = Some(format!("{e:#}"));
-                }
-            }
-            report.cells.push(cell);
-            write_file(
-                &args.out.join(SWEEP_JSON),
-                &serde_json::to_string_pretty(&report)?,
-            )?;
-        }
+    for cell in &planned {
+        report.cells.push(Cell {
+            format: cell.format.to_string(),
+            strategy: cell.strategy.to_string(),
+            backend: cell.spec.to_string(),
+            epochs: train(&cell.spec)?,
+        });
+        write_file(
+            &args.out.join(SWEEP_JSON),
+            &serde_json::to_string_pretty(&report)?,
+        )?;
     }
     let table = table(&report, &formats, &strategies);
     let grid: Vec<Vec<Option<f64>>> = report
@@ -191,10 +222,9 @@ fn table(report: &SweepReport, formats: &[&str], strategies: &[&str]) -> String 
     );
     let _ = writeln!(out, "| format | {} |", strategies.join(" | "));
     let _ = writeln!(out, "|---|{}", "---|".repeat(strategies.len()));
-    let cell_text = |c: &Cell| match (c.final_accuracy(), &c.error) {
-        (Some(acc), _) => format!("{acc:.2} %"),
-        (None, Some(_)) => "refused".to_string(),
-        (None, None) => "–".to_string(),
+    let cell_text = |c: &Cell| {
+        c.final_accuracy()
+            .map_or_else(|| "–".to_string(), |acc| format!("{acc:.2} %"))
     };
     for (format, row) in formats.iter().zip(report.cells.chunks(strategies.len())) {
         let cells: Vec<String> = row.iter().map(cell_text).collect();
@@ -203,13 +233,28 @@ fn table(report: &SweepReport, formats: &[&str], strategies: &[&str]) -> String 
     if let Some(b) = &report.baseline {
         let _ = writeln!(out, "\nf32 reference ({}): {}", b.backend, cell_text(b));
     }
-    let refused: Vec<String> = report
-        .cells
-        .iter()
-        .filter_map(|c| c.error.as_ref().map(|e| format!("- {}: {e}", c.backend)))
-        .collect();
-    if !refused.is_empty() {
-        let _ = writeln!(out, "\nRefused configurations:\n\n{}", refused.join("\n"));
-    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cell_is_parsed_before_training_and_bad_ones_are_named() {
+        let cells = plan(&["12:6", "lns16"], &["lut", "shift"]).unwrap();
+        let names: Vec<String> = cells.iter().map(|c| c.spec.to_string()).collect();
+        assert_eq!(
+            names,
+            ["12:6:lut", "12:6:shift", "16:10:lut", "16:10:shift"]
+        );
+        let e = plan(&["foo", "16:20"], &["bogus"]).unwrap_err().to_string();
+        assert!(e.starts_with("2 of the 2 cells"), "{e}");
+        assert!(e.contains("foo:bogus") && e.contains("16:20:bogus"), "{e}");
+        let e = plan(&["12:6"], &["lut", "bogus"]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("1 of the 2 cells") && e.contains("12:6:bogus"),
+            "{e}"
+        );
+    }
 }
