@@ -361,3 +361,61 @@ fn a_sweep_with_invalid_cells_fails_naming_them_before_training() {
     assert!(!dir.join("sweep.json").exists());
 }
 
+#[test]
+fn resume_refuses_other_limits_batch_or_learning_rate() {
+    let dir = temp_dir("resume-mismatch");
+    let o = train(&dir, "1", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let index = dir.join("checkpoint/checkpoint.json");
+    let saved = json(&index);
+    assert_eq!(saved["batch"], 16);
+    assert_eq!(saved["train_images"], 96);
+
+    for (change, message) in [
+        (
+            ["--batch", "32"],
+            "the checkpoint's batch size is 16 but this run's is 32",
+        ),
+        (
+            ["--lr", "0.05"],
+            "the checkpoint's learning rate is 0.02 but this run's is 0.05",
+        ),
+        (
+            ["--limit-train", "64"],
+            "number of training images (--limit-train) is 96 but this run's is 64",
+        ),
+        (
+            ["--limit-test", "20"],
+            "number of test images (--limit-test) is 40 but this run's is 20",
+        ),
+    ] {
+        assert_fails_with(&resume_tiny_with(&dir, change), message);
+    }
+    let o = train(&dir, "1", &["--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("nothing to do"), "{}", stdout(&o));
+
+    // An index written before these settings were recorded resumes without checking them.
+    let mut old = saved.clone();
+    for key in ["train_images", "test_images", "batch", "lr"] {
+        old.as_object_mut().unwrap().remove(key);
+    }
+    std::fs::write(&index, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    let o = resume_tiny_with(&dir, ["--batch", "32"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// `lns train --resume` for 1 epoch with the options of [`TINY`], one of them (`change`:
+/// option and value) given another value.
+fn resume_tiny_with(out: &Path, change: [&str; 2]) -> Output {
+    let mut args = vec!["train", "--backend", "lns16", "--epochs", "1", "--resume"];
+    for pair in TINY.chunks(2) {
+        args.extend(if pair[0] == change[0] {
+            change.as_slice()
+        } else {
+            pair
+        });
+    }
+    args.extend(["--out", out.to_str().unwrap()]);
+    lns(&args)
+}

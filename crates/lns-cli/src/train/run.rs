@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use burn::backend::Flex;
 use burn::module::AutodiffModule;
 use burn::tensor::Device;
@@ -17,6 +17,7 @@ use lns_zoo::optim::OptimizerSpec;
 use lns_zoo::train::{evaluate, train_epoch};
 use lns_zoo::transfer::copy_parameters;
 
+use super::LenItems;
 use super::checkpoint::{self, CheckpointIndex};
 use super::metrics::{self, EpochRecord};
 
@@ -126,7 +127,7 @@ pub fn run<B: AutodiffBackend>(
     if setup.resume {
         let out = setup.out.context("--resume needs --out")?;
         let index = checkpoint::read_index(out)?;
-        check_compatible(setup, &index)?;
+        checkpoint::check_compatible(&index_of(setup, index.epoch), &index)?;
         // Madam keeps its state on its own device; the other optimizers beside the
         // parameters.
         let optimizer_device = match (setup.optimizer, &optimizer_state) {
@@ -228,17 +229,7 @@ pub fn run<B: AutodiffBackend>(
         if let Some(out) = setup.out {
             append_steps(out, epoch + 1, &epoch_losses)?;
             if setup.checkpoints {
-                let index = CheckpointIndex {
-                    epoch: epoch + 1,
-                    model: setup.kind.to_string(),
-                    backend: setup.label.clone(),
-                    optimizer: setup.optimizer.to_string(),
-                    data: setup.data_name.clone(),
-                    seed: setup.seed,
-                    model_file: format!("model-epoch-{}", epoch + 1),
-                    optimizer_file: format!("optimizer-epoch-{}", epoch + 1),
-                };
-                checkpoint::save(out, &index, &model, &optimizer)?;
+                checkpoint::save(out, &index_of(setup, epoch + 1), &model, &optimizer)?;
             }
             metrics::write(out, &records)?;
         }
@@ -280,22 +271,22 @@ fn progress_bar(steps: u64, label: &str, epoch: usize, epochs: usize) -> Progres
     bar
 }
 
-/// Refuses to resume a checkpoint made with another model, backend, optimizer,
-/// dataset or seed.
-fn check_compatible(setup: &RunSetup<'_>, index: &CheckpointIndex) -> Result<()> {
-    let pairs = [
-        ("model", setup.kind.to_string(), &index.model),
-        ("backend", setup.label.clone(), &index.backend),
-        ("optimizer", setup.optimizer.to_string(), &index.optimizer),
-        ("data", setup.data_name.clone(), &index.data),
-        ("seed", setup.seed.to_string(), &index.seed.to_string()),
-    ];
-    for (what, now, then) in pairs {
-        if &now != then {
-            bail!("cannot resume: the checkpoint's {what} is {then:?} but this run's is {now:?}");
-        }
+/// The checkpoint index of `setup` after `epoch` epochs.
+fn index_of(setup: &RunSetup<'_>, epoch: usize) -> CheckpointIndex {
+    CheckpointIndex {
+        epoch,
+        model: setup.kind.to_string(),
+        backend: setup.label.clone(),
+        optimizer: setup.optimizer.to_string(),
+        data: setup.data_name.clone(),
+        seed: setup.seed,
+        train_images: Some(setup.data.train.len_items()),
+        test_images: Some(setup.data.test.len_items()),
+        batch: Some(setup.batch),
+        lr: Some(setup.lr),
+        model_file: format!("model-epoch-{epoch}"),
+        optimizer_file: format!("optimizer-epoch-{epoch}"),
     }
-    Ok(())
 }
 
 /// Drops the lines of [`STEPS_CSV`] after epoch `epoch` (left by an interrupted run).
