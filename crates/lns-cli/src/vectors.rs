@@ -22,13 +22,15 @@ pub struct VectorsArgs {
     /// Re-check the vectors in this directory against the reference instead of writing.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "op", "exhaustive", "pwl"])]
     check: Option<PathBuf>,
-    /// Format: a preset (lns8, lns12, lns16, …) or BITS:FRAC.
-    #[arg(long, default_value = "16:10")]
-    format: Format,
-    /// Δ strategy: exact, lut, lut-small, pwl, shift.
-    #[arg(long, default_value = "lut")]
-    strategy: DeltaKind,
-    /// A fitted PWL table (JSON from `lns fit-pwl`); implies --strategy pwl.
+    /// Format: a preset (lns8, lns12, lns16, …) or BITS:FRAC [default: 16:10, or the
+    /// `--pwl` table's format].
+    #[arg(long)]
+    format: Option<Format>,
+    /// Δ strategy: exact, lut, lut-small, pwl, shift [default: lut, or pwl with `--pwl`].
+    #[arg(long)]
+    strategy: Option<DeltaKind>,
+    /// A fitted PWL table (JSON from `lns fit-pwl`); implies --strategy pwl and the
+    /// table's format.
     #[arg(long, value_name = "TABLE.json")]
     pwl: Option<PathBuf>,
     /// Operation: add, sub, mul, mac (acc + a·b), dot (K-long dot product).
@@ -60,12 +62,7 @@ pub fn run(args: &VectorsArgs) -> Result<ExitCode> {
         bail!("--op and --out are required unless --check is given");
     };
     let pwl = args.pwl.as_deref().map(read_table).transpose()?;
-    let format = pwl.as_ref().map_or(args.format, |t| t.format);
-    let strategy = if pwl.is_some() {
-        DeltaKind::Pwl
-    } else {
-        args.strategy
-    };
+    let (format, strategy) = arithmetic(args.format, args.strategy, pwl.as_ref())?;
     let set = generate(&VectorSpec {
         format,
         strategy,
@@ -84,6 +81,39 @@ pub fn run(args: &VectorsArgs) -> Result<ExitCode> {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The format and Δ strategy of the vectors: a `--pwl` table brings its own (a
+/// `--format` or `--strategy` given as well must agree with it), otherwise the options
+/// or their defaults (16:10, lut).
+///
+/// # Errors
+/// If an explicit format or strategy contradicts the table.
+fn arithmetic(
+    format: Option<Format>,
+    strategy: Option<DeltaKind>,
+    table: Option<&PwlTable>,
+) -> Result<(Format, DeltaKind)> {
+    let Some(table) = table else {
+        return Ok((
+            format.unwrap_or(Format::LNS16),
+            strategy.unwrap_or(DeltaKind::Lut),
+        ));
+    };
+    if let Some(format) = format
+        && format != table.format
+    {
+        bail!(
+            "--format {format} conflicts with the --pwl table, which is for {}",
+            table.format
+        );
+    }
+    if let Some(strategy) = strategy
+        && strategy != DeltaKind::Pwl
+    {
+        bail!("--strategy {strategy} conflicts with --pwl, which implies --strategy pwl");
+    }
+    Ok((table.format, DeltaKind::Pwl))
 }
 
 fn read_table(path: &Path) -> Result<PwlTable> {
@@ -151,4 +181,44 @@ fn run_check(dir: &Path) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::FAILURE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pwl_table_decides_format_and_strategy_and_refuses_others() {
+        let f12 = Format::new(12, 6).unwrap();
+        assert_eq!(
+            arithmetic(None, None, None).unwrap(),
+            (Format::LNS16, DeltaKind::Lut)
+        );
+        assert_eq!(
+            arithmetic(Some(f12), Some(DeltaKind::Shift), None).unwrap(),
+            (f12, DeltaKind::Shift)
+        );
+        let table = PwlTable::default_for(Format::LNS8);
+        for (format, strategy) in [
+            (None, None),
+            (Some(Format::LNS8), None),
+            (None, Some(DeltaKind::Pwl)),
+        ] {
+            assert_eq!(
+                arithmetic(format, strategy, Some(&table)).unwrap(),
+                (Format::LNS8, DeltaKind::Pwl)
+            );
+        }
+        let e = arithmetic(Some(Format::LNS16), None, Some(&table))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--format 16:10 conflicts") && e.contains("8:3"),
+            "{e}"
+        );
+        let e = arithmetic(None, Some(DeltaKind::Lut), Some(&table))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--strategy lut conflicts with --pwl"), "{e}");
+    }
 }

@@ -192,6 +192,31 @@ fn dot_and_mac_vectors_with_a_fitted_table_check() {
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stdout(&o).contains("(12:6, pwl)"), "{}", stdout(&o));
     }
+    // A format or strategy other than the table's is an error, not silently replaced.
+    for (option, value, message) in [
+        (
+            "--format",
+            "16:10",
+            "--format 16:10 conflicts with the --pwl table",
+        ),
+        ("--strategy", "lut", "--strategy lut conflicts with --pwl"),
+    ] {
+        let out = dir.join("conflict");
+        let o = lns(&[
+            "vectors",
+            "--pwl",
+            json.to_str().unwrap(),
+            option,
+            value,
+            "--op",
+            "add",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success(), "{option} {value} accepted");
+        assert!(stderr(&o).contains(message), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
 }
 
 #[test]
