@@ -8,13 +8,13 @@
 
 use burn_backend::TensorMetadata;
 use burn_backend::ops::{
-    AttentionModuleOptions, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
+    AttentionModuleOptions, BoolTensorOps, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
     DeformConvOptions, FloatTensorOps, IntTensorOps, InterpolateOptions, MaxPool2dBackward,
     MaxPool2dWithIndices, ModuleOps, attention::attention_fallback,
 };
 use burn_backend::tensor::{BoolTensor, FloatTensor, IntTensor};
 use burn_flex::Flex;
-use burn_std::{Shape, Slice};
+use burn_std::{BoolDType, IntDType, Shape, Slice};
 
 use crate::backend::Lns;
 use crate::kernels::conv::{Conv3, conv3, reshape, transpose_weight};
@@ -169,6 +169,8 @@ fn conv2d_weight_gradient(
     gradient.row_major()
 }
 
+/// Panics for a request the backend cannot compute (`rfft`/`irfft` of length 0);
+/// docs/ops.md lists each such case.
 fn unsupported(op: &str, why: &str) -> ! {
     panic!("burn-lns: {op} is not supported: {why} (see docs/ops.md)")
 }
@@ -428,7 +430,18 @@ impl ModuleOps<Lns> for Lns {
         attn_bias: Option<FloatTensor<Lns>>,
         options: AttentionModuleOptions,
     ) -> FloatTensor<Lns> {
-        attention_fallback::<Lns>(query, key, value, mask, attn_bias, options)
+        let [b, h, seq_q, _] = query.shape().dims::<4>();
+        let seq_k = key.shape().dims::<4>()[2];
+        let device = query.device.clone();
+        let masked = fully_masked_rows([b, h, seq_q, seq_k], mask.clone(), options, &device);
+        let out = attention_fallback::<Lns>(query, key, value, mask, attn_bias, options);
+        match masked {
+            Some(rows) => {
+                let rows = Lns::bool_expand(rows, out.shape());
+                Lns::float_mask_fill(out, rows, 0f32.into())
+            }
+            None => out,
+        }
     }
 
     fn rfft(
@@ -499,4 +512,37 @@ impl ModuleOps<Lns> for Lns {
         });
         unrows(Lns::float_matmul(x, basis), dims, &axes, n)
     }
+}
+
+/// The rows of attention scores of shape `[b, h, seq_q, seq_k]` that the mask and the
+/// causal rule (a column masked past `row + seq_k − seq_q`, as Burn's fallback builds it)
+/// mask entirely, as `[b, h, seq_q, 1]`; `None` where no row can be. Burn's fallback
+/// gives such rows 0 by masking with −∞, which LNS cannot hold: its −max leaves a
+/// uniform softmax, so [`ModuleOps::attention`] zeroes them afterwards.
+fn fully_masked_rows(
+    [b, h, seq_q, seq_k]: [usize; 4],
+    mask: Option<BoolTensor<Lns>>,
+    options: AttentionModuleOptions,
+    device: &crate::LnsDevice,
+) -> Option<BoolTensor<Lns>> {
+    let full = Shape::new([b, h, seq_q, seq_k]);
+    let causal = options.is_causal.then(|| {
+        let offset = seq_k as i64 - seq_q as i64;
+        let rows = Lns::int_arange(0..seq_q as i64, device, IntDType::I64);
+        let rows = Lns::int_reshape(rows, Shape::new([seq_q, 1]));
+        let cols = Lns::int_reshape(
+            Lns::int_arange(0..seq_k as i64, device, IntDType::I64),
+            Shape::new([1, seq_k]),
+        );
+        let past = Lns::int_lower(Lns::int_add_scalar(rows, offset.into()), cols, BoolDType::Native);
+        Lns::bool_expand(Lns::bool_reshape(past, Shape::new([1, 1, seq_q, seq_k])), full.clone())
+    });
+    let masked = match (mask, causal) {
+        (Some(m), Some(c)) => Lns::bool_or(Lns::bool_expand(m, full), c),
+        (Some(m), None) => Lns::bool_expand(m, full),
+        // Causal alone masks whole rows only where the queries outnumber the keys.
+        (None, Some(c)) if seq_q > seq_k => c,
+        _ => return None,
+    };
+    Some(Lns::bool_all_dim(masked, 3))
 }
