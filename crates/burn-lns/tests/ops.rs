@@ -5,7 +5,7 @@
 //! floor for values near zero), the 16-bit preset within `REL_16`.
 
 use burn::backend::Flex;
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::pool::{AdaptiveAvgPool2dConfig, AvgPool2dConfig, MaxPool2dConfig};
 use burn::tensor::activation;
@@ -155,20 +155,24 @@ fn results<B: Backend>(device: &B::Device) -> Vec<(&'static str, Vec<f32>)> {
         .init::<B>(device);
     let conv = conv.load_record(conv_record::<B>(device));
     r.push(("conv2d", data(conv.forward(img.clone()))));
-    let convt = ConvTranspose2dConfig::new([3, 2], [3, 3])
+    let w = input::<B, 4>([3, 2, 3, 3], 7, device).mul_scalar(0.3);
+    let bias = input::<B, 1>([2], 8, device);
+    let y = burn::tensor::module::conv_transpose2d(
+        img.clone(),
+        w.clone(),
+        Some(bias.clone()),
+        burn::tensor::ops::ConvTransposeOptions::new([2, 2], [1, 1], [1, 1], [1, 1], 1),
+    );
+    r.push(("conv_transpose2d", data(y)));
+    // The same transposed convolution through the `nn` module and its parameters.
+    let mut convt = ConvTranspose2dConfig::new([3, 2], [3, 3])
         .with_stride([2, 2])
         .with_padding([1, 1])
         .with_padding_out([1, 1])
         .init::<B>(device);
-    let w = input::<B, 4>([3, 2, 3, 3], 7, device).mul_scalar(0.3);
-    let y = burn::tensor::module::conv_transpose2d(
-        img.clone(),
-        w,
-        Some(input::<B, 1>([2], 8, device)),
-        burn::tensor::ops::ConvTransposeOptions::new([2, 2], [1, 1], [1, 1], [1, 1], 1),
-    );
-    let _ = convt;
-    r.push(("conv_transpose2d", data(y)));
+    convt.weight = Param::from_tensor(w);
+    convt.bias = Some(Param::from_tensor(bias));
+    r.push(("conv_transpose2d_module", data(convt.forward(img.clone()))));
     r.push((
         "max_pool2d",
         data(
@@ -223,7 +227,6 @@ fn results<B: Backend>(device: &B::Device) -> Vec<(&'static str, Vec<f32>)> {
 }
 
 fn conv_record<B: Backend>(device: &B::Device) -> burn::nn::conv::Conv2dRecord<B> {
-    use burn::module::Param;
     burn::nn::conv::Conv2dRecord {
         weight: Param::from_tensor(input::<B, 4>([4, 3, 3, 3], 11, device).mul_scalar(0.2)),
         bias: Some(Param::from_tensor(input::<B, 1>([4], 12, device))),
