@@ -16,7 +16,7 @@ use burn_std::Shape;
 use lns_core::arith;
 use lns_core::convert::{is_zero, recode};
 use lns_core::kernels::{BinaryOp, ReduceOp};
-use lns_core::{CodeStorage, Counts, Format, OpCounts};
+use lns_core::{CodeStorage, ConvUnit, Counts, Format, OpCounts};
 use rayon::prelude::*;
 
 use crate::device::LnsDevice;
@@ -384,10 +384,18 @@ pub(crate) fn via_linear(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTen
     map(t, |c, cnt| cu.to_log(fmt, f(cu.to_linear(fmt, c)), cnt))
 }
 
-/// A binary `f` through the conversion unit, with broadcasting.
+/// A code's value through the conversion unit: how [`via_linear2`] reads its operands
+/// unless an op reads them otherwise.
+pub(crate) fn linear(fmt: Format, cu: ConvUnit, c: i32) -> f64 {
+    cu.to_linear(fmt, c)
+}
+
+/// A binary `f` through the conversion unit, with broadcasting; `read` gives an
+/// operand's value ([`linear`], or a rule of the op's own).
 pub(crate) fn via_linear2(
     lhs: LnsTensor,
     rhs: LnsTensor,
+    read: impl Fn(Format, ConvUnit, i32) -> f64 + Sync,
     f: impl Fn(f64, f64) -> f64 + Sync,
 ) -> LnsTensor {
     let fmt = lhs.format();
@@ -399,7 +407,7 @@ pub(crate) fn via_linear2(
         ..OpCounts::default()
     });
     zip(lhs, rhs, |a, b, cnt| {
-        cu.to_log(fmt, f(cu.to_linear(fmt, a), cu.to_linear(fmt, b)), cnt)
+        cu.to_log(fmt, f(read(fmt, cu, a), read(fmt, cu, b)), cnt)
     })
 }
 

@@ -289,20 +289,22 @@ pub(crate) fn max_pool(
                 let plane = &xv[pi * h * w..][..h * w];
                 for (y, wy) in wy.iter().enumerate() {
                     for (xx, wx) in wx.iter().enumerate() {
-                        // (key, code, index) of the first maximal tap; a window without
-                        // taps gives the zero code at index 0.
-                        let mut best = (i64::MIN, f.zero(), 0);
+                        // (key, code, index) of the first maximal tap. A window without
+                        // taps (all padding, in ceil mode) gives −∞ like f32 — here −max,
+                        // the edge policy's code for it — at index −1, which the backward
+                        // pass skips.
+                        let mut best = (i64::MIN, f.max_code() | 1, -1);
                         for &iy in &wy.valid {
                             for &ix in &wx.valid {
                                 let v = plane[iy * w + ix].widen();
                                 let key = arith::order_key(f, v);
                                 if key > best.0 {
-                                    best = (key, v, iy * w + ix);
+                                    best = (key, v, (iy * w + ix) as i64);
                                 }
                             }
                         }
                         dst[y * ow + xx] = C::narrow(arith::canonical(f, best.1));
-                        di[y * ow + xx] = best.2 as i64;
+                        di[y * ow + xx] = best.2;
                     }
                 }
             });
@@ -324,7 +326,10 @@ pub(crate) fn max_pool_backward(x_shape: &Shape, grad: &LnsTensor, indices: &[i6
         let g = contiguous::<C>(&grad.codes);
         scatter_gradient_planes::<C>(x_shape, grad, |pi, acc, cnt| {
             for o in 0..per {
-                let i = indices[pi * per + o] as usize;
+                // −1: a window without taps, which received no input.
+                let Ok(i) = usize::try_from(indices[pi * per + o]) else {
+                    continue;
+                };
                 let v = recode(f, af, g[pi * per + o].widen(), cnt);
                 acc[i] = arith::add(af, arith.acc_delta(), acc[i], v, cnt);
             }

@@ -37,6 +37,30 @@ pub(crate) fn integer_of(fmt: lns_core::Format, c: i32) -> Option<f64> {
     (r != v && lns_core::convert::encode(fmt, r, &mut scratch) == c).then_some(r)
 }
 
+/// The value of code `c` for ops that treat integers as integers: an encoded integer as
+/// that integer ([`integer_of`]), any other code through the conversion unit.
+fn operand(fmt: lns_core::Format, cu: lns_core::ConvUnit, c: i32) -> f64 {
+    integer_of(fmt, c).unwrap_or_else(|| cu.to_linear(fmt, c))
+}
+
+/// `a mod b` with the sign of `b` (Burn's `remainder`, Python's `%`).
+fn floored_remainder(a: f64, b: f64) -> f64 {
+    ((a % b) + b) % b
+}
+
+/// An integer exponent within i32 with its parity kept: beyond ±2^31 every power but
+/// that of ±1 saturates or flushes anyway, and the parity gives the sign of a negative
+/// base's power.
+fn exponent_i32(n: i64) -> i32 {
+    let clamped = n.clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+    let kept = if (n - clamped) % 2 == 0 {
+        clamped
+    } else {
+        clamped - clamped.signum()
+    };
+    i32::try_from(kept).expect("clamped into i32")
+}
+
 /// `f` of each element through the conversion unit, encoded integers read as integers
 /// ([`integer_of`]).
 fn rounding(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTensor {
@@ -47,10 +71,7 @@ fn rounding(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTensor {
         convert: 2 * t.shape().num_elements() as u64,
         ..lns_core::OpCounts::default()
     });
-    kernels::map(t, |c, cnt| {
-        let x = integer_of(fmt, c).unwrap_or_else(|| cu.to_linear(fmt, c));
-        cu.to_log(fmt, f(x), cnt)
-    })
+    kernels::map(t, |c, cnt| cu.to_log(fmt, f(operand(fmt, cu, c)), cnt))
 }
 
 /// Normalizes the interchange dtype (`Flex32` reads and writes as f32).
@@ -221,12 +242,14 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     fn float_remainder(lhs: FloatTensor<Lns>, rhs: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        kernels::via_linear2(lhs, rhs, |a, b| ((a % b) + b) % b)
+        kernels::via_linear2(lhs, rhs, operand, floored_remainder)
     }
 
     fn float_remainder_scalar(lhs: FloatTensor<Lns>, rhs: Scalar) -> FloatTensor<Lns> {
-        let b = scalar_f64(rhs);
-        kernels::via_linear(&lhs, |a| ((a % b) + b) % b)
+        let fmt = lhs.format();
+        let cu = lhs.device.arith().conv();
+        let b = operand(fmt, cu, scalar_code(&lhs, rhs));
+        rounding(&lhs, |a| floored_remainder(a, b))
     }
 
     fn float_matmul(lhs: FloatTensor<Lns>, rhs: FloatTensor<Lns>) -> FloatTensor<Lns> {
@@ -551,8 +574,7 @@ impl FloatTensorOps<Lns> for Lns {
 
     fn float_powi_scalar(lhs: FloatTensor<Lns>, rhs: Scalar) -> FloatTensor<Lns> {
         let n = rhs.to_i64().expect("integer exponent");
-        let n = n.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
-        unary(lhs, UnaryOp::Powi(n))
+        unary(lhs, UnaryOp::Powi(exponent_i32(n)))
     }
 
     fn float_powf_scalar_impl(tensor: FloatTensor<Lns>, value: Scalar) -> FloatTensor<Lns> {
@@ -618,7 +640,7 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     fn float_atan2(lhs: FloatTensor<Lns>, rhs: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        kernels::via_linear2(lhs, rhs, f64::atan2)
+        kernels::via_linear2(lhs, rhs, kernels::linear, f64::atan2)
     }
 
     fn float_round(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {

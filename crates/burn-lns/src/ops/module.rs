@@ -534,8 +534,15 @@ fn fully_masked_rows(
             Lns::int_arange(0..seq_k as i64, device, IntDType::I64),
             Shape::new([1, seq_k]),
         );
-        let past = Lns::int_lower(Lns::int_add_scalar(rows, offset.into()), cols, BoolDType::Native);
-        Lns::bool_expand(Lns::bool_reshape(past, Shape::new([1, 1, seq_q, seq_k])), full.clone())
+        let past = Lns::int_lower(
+            Lns::int_add_scalar(rows, offset.into()),
+            cols,
+            BoolDType::Native,
+        );
+        Lns::bool_expand(
+            Lns::bool_reshape(past, Shape::new([1, 1, seq_q, seq_k])),
+            full.clone(),
+        )
     });
     let masked = match (mask, causal) {
         (Some(m), Some(c)) => Lns::bool_or(Lns::bool_expand(m, full), c),

@@ -88,3 +88,118 @@ fn libm_erf(x: f64) -> f64 {
     }
     sum * 2.0 / std::f64::consts::PI.sqrt()
 }
+
+/// `remainder` read its operands as decoded values: the code of 6 is 5.99773 in 16:10,
+/// so `6 % 2` gave 1.99773 where Burn gives 0. Encoded integers now act as integers,
+/// as in `floor` and `int`.
+#[test]
+fn remainder_of_encoded_integers_is_exact() {
+    for device in [LnsDevice::lns16(), LnsDevice::lns32_ref()] {
+        let a = Tensor::<Lns, 1>::from_floats([6.0, 12.0, 9.0, -6.0, -7.0], &device);
+        let by_scalar = floats(a.clone().remainder_scalar(2.0));
+        assert_eq!(by_scalar, vec![0.0, 0.0, 1.0, 0.0, 1.0], "{device:?}");
+        let b = Tensor::<Lns, 1>::from_floats([2.0, 3.0, 3.0, -2.0, 3.0], &device);
+        // −7 mod 3 takes the divisor's sign: 2.
+        assert_eq!(
+            floats(a.remainder(b)),
+            vec![0.0, 0.0, 0.0, 0.0, 2.0],
+            "{device:?}"
+        );
+    }
+}
+
+/// Attention rows whose every key is masked came out as the mean of V: Burn's fallback
+/// masks with −∞, which LNS holds as −max, so the softmax of such a row was uniform
+/// instead of 0. Causal attention with more queries than keys masks whole rows too.
+#[test]
+fn attention_rows_with_every_key_masked_are_zero() {
+    use burn::tensor::Bool;
+    use burn::tensor::module::attention;
+    use burn::tensor::ops::AttentionModuleOptions;
+    let device = LnsDevice::lns16();
+    let q = Tensor::<Lns, 4>::from_floats([[[[1.0], [0.5], [2.0]]]], &device);
+    let k = Tensor::<Lns, 4>::from_floats([[[[1.0], [2.0]]]], &device);
+    let v = Tensor::<Lns, 4>::from_floats([[[[1.0, 2.0], [3.0, 4.0]]]], &device);
+    // Row 1 masks both keys, rows 0 and 2 one each.
+    let mask = Tensor::<Lns, 4, Bool>::from_bool(
+        TensorData::new(vec![false, true, true, true, true, false], [1, 1, 3, 2]),
+        &device,
+    );
+    let masked = attention(
+        q.clone(),
+        k.clone(),
+        v.clone(),
+        Some(mask),
+        None,
+        Default::default(),
+    );
+    let near = |got: &[f32], want: &[f32]| {
+        got.len() == want.len() && got.iter().zip(want).all(|(g, w)| (g - w).abs() <= 1e-3)
+    };
+    let masked = floats(masked);
+    assert!(near(&masked, &[1.0, 2.0, 0.0, 0.0, 3.0, 4.0]), "{masked:?}");
+    // Causal, 3 queries on 2 keys: row 0 sees no key, row 1 the first, row 2 both.
+    let causal = AttentionModuleOptions {
+        is_causal: true,
+        ..Default::default()
+    };
+    let out = floats(attention(q, k, v, None, None, causal));
+    assert!(near(&out[..4], &[0.0, 0.0, 1.0, 2.0]), "{out:?}");
+    assert!(
+        out[4] > 1.0 && out[4] < 3.0 && out[5] > 2.0 && out[5] < 4.0,
+        "{out:?}"
+    );
+}
+
+/// A max-pool window that lies wholly in the padding (ceil mode) gave 0, above every
+/// negative input, at index 0, and its gradient went to `x[0]`. It is now −∞ (−max)
+/// at index −1, like burn-flex, and receives no gradient.
+#[test]
+fn max_pool_windows_without_taps_are_minus_max_and_take_no_gradient() {
+    use burn::backend::Autodiff;
+    use burn::tensor::module::max_pool2d_with_indices;
+    type A = Autodiff<Lns>;
+    let device = LnsDevice::lns16();
+    let values: Vec<f32> = (0..25).map(|i| -1.0 - i as f32 / 8.0).collect();
+    let x =
+        Tensor::<A, 4>::from_data(TensorData::new(values, [1, 1, 5, 5]), &device).require_grad();
+    // Kernel 2, stride 3, padding 1, ceil mode: the last row and column of windows start
+    // at 5, past the input.
+    let (y, idx) = max_pool2d_with_indices(x.clone(), [2, 2], [3, 3], [1, 1], [1, 1], true);
+    let (y_vals, idx_vals) = (floats(y.clone().inner()), idx.clone().into_data());
+    let idx_vals: Vec<i64> = idx_vals.iter::<i64>().collect();
+    assert_eq!(y.dims(), [1, 1, 3, 3]);
+    let max = device.arith().format().max_value() as f32;
+    for (o, (v, i)) in y_vals.iter().zip(&idx_vals).enumerate() {
+        let empty = o % 3 == 2 || o / 3 == 2;
+        assert_eq!(*i < 0, empty, "output {o}: index {i}");
+        if empty {
+            assert!((*v + max).abs() <= max * 1e-3, "output {o}: {v}");
+        }
+    }
+    let grads = y.sum().backward();
+    let gx = floats(x.grad(&grads).unwrap());
+    // The inputs fall with their index, so each of the four windows with taps sends 1
+    // to its first tap; the five without taps send nothing (they used to add 5 at x[0]).
+    let mut want = vec![0.0; 25];
+    for i in [0, 2, 10, 12] {
+        want[i] = 1.0;
+    }
+    assert_eq!(gx, want);
+}
+
+/// `powi_scalar` clamped an exponent beyond i32 to i32::MAX, which is odd: (−1)^(2^32)
+/// gave −1.
+#[test]
+fn powi_scalar_beyond_i32_keeps_the_exponents_parity() {
+    let device = LnsDevice::lns16();
+    let x = Tensor::<Lns, 1>::from_floats([-1.0, 1.0, -1.0], &device);
+    assert_eq!(
+        floats(x.clone().powi_scalar(1i64 << 32)),
+        vec![1.0, 1.0, 1.0]
+    );
+    assert_eq!(
+        floats(x.powi_scalar((1i64 << 32) + 1)),
+        vec![-1.0, 1.0, -1.0]
+    );
+}
