@@ -246,9 +246,8 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     fn float_remainder_scalar(lhs: FloatTensor<Lns>, rhs: Scalar) -> FloatTensor<Lns> {
-        let fmt = lhs.format();
-        let cu = lhs.device.arith().conv();
-        let b = operand(fmt, cu, scalar_code(&lhs, rhs));
+        // The divisor as given: encoding it would scale its rounding by the quotient.
+        let b = scalar_f64(rhs);
         rounding(&lhs, |a| floored_remainder(a, b))
     }
 
