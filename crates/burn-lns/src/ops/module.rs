@@ -525,6 +525,10 @@ fn fully_masked_rows(
     options: AttentionModuleOptions,
     device: &crate::LnsDevice,
 ) -> Option<BoolTensor<Lns>> {
+    // Causal alone masks whole rows only where the queries outnumber the keys.
+    if mask.is_none() && !(options.is_causal && seq_q > seq_k) {
+        return None;
+    }
     let full = Shape::new([b, h, seq_q, seq_k]);
     let causal = options.is_causal.then(|| {
         let offset = seq_k as i64 - seq_q as i64;
@@ -547,9 +551,8 @@ fn fully_masked_rows(
     let masked = match (mask, causal) {
         (Some(m), Some(c)) => Lns::bool_or(Lns::bool_expand(m, full), c),
         (Some(m), None) => Lns::bool_expand(m, full),
-        // Causal alone masks whole rows only where the queries outnumber the keys.
-        (None, Some(c)) if seq_q > seq_k => c,
-        _ => return None,
+        (None, Some(c)) => c,
+        (None, None) => unreachable!("returned above: no mask and no causal rule"),
     };
     Some(Lns::bool_all_dim(masked, 3))
 }
