@@ -543,11 +543,15 @@ impl FloatTensorOps<Lns> for Lns {
         kernels::via_linear(&tensor, f64::ln_1p)
     }
 
+    /// An exponent whose code encodes an integer is that integer ([`integer_of`]), as
+    /// in `powi`: the code of 3 decodes to 2.9999968 (16:10), which no negative base
+    /// has a real power of, so `(−2)^3` gave 0 (NaN policy) instead of −8, and so did
+    /// the gradient `y·x^(y−1)` of every negative base with an integer `y`.
     fn float_powf(lhs: FloatTensor<Lns>, rhs: FloatTensor<Lns>) -> FloatTensor<Lns> {
         let fmt = lhs.format();
         let cu = lhs.device.arith().conv();
         kernels::zip(lhs, rhs, |a, b, cnt| {
-            kernels::powf_code(fmt, a, cu.to_linear(fmt, b), cnt)
+            kernels::powf_code(fmt, a, operand(fmt, cu, b), cnt)
         })
     }
 

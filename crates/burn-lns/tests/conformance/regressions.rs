@@ -203,3 +203,40 @@ fn powi_scalar_beyond_i32_keeps_the_exponents_parity() {
         vec![-1.0, 1.0, -1.0]
     );
 }
+
+/// `powf` decoded a tensor exponent, and the code of 3 is 2.9999968 (16:10), so
+/// `(−2)^3` gave 0 (no real power: NaN policy) instead of −8. The gradient
+/// `y·x^(y−1)` of Burn's autodiff hit it for every negative base with an integer `y`
+/// (y − 1 = 3 for y = 4: the gradient at x = −0.5 was 0, not −0.5), and so did Float
+/// `powi(tensor)`, which Burn maps to `powf`.
+#[test]
+fn powf_with_an_encoded_integer_exponent_keeps_negative_bases() {
+    use burn::backend::Autodiff;
+    for device in [LnsDevice::lns16(), LnsDevice::lns32_ref()] {
+        let x = Tensor::<Autodiff<Lns>, 1>::from_floats([-2.0, -0.5, -4.0, -1.0], &device)
+            .require_grad();
+        let e = Tensor::<Autodiff<Lns>, 1>::from_floats([3.0, 4.0, -1.0, 7.0], &device);
+        let y = x.clone().powf(e.clone());
+        // (−2)³ = −8, (−0.5)⁴ = 0.0625, (−4)⁻¹ = −0.25, (−1)⁷ = −1: all exact.
+        assert_eq!(
+            floats(y.clone().inner()),
+            vec![-8.0, 0.0625, -0.25, -1.0],
+            "{device:?}"
+        );
+        assert_eq!(
+            floats(x.clone().powi(e).inner()),
+            vec![-8.0, 0.0625, -0.25, -1.0],
+            "{device:?}"
+        );
+        // y·x^(y−1): 3·4 = 12, 4·(−0.125) = −0.5, −1·(1/16) = −0.0625, 7·1 = 7.
+        let g = y.sum().backward();
+        let gx = floats(x.grad(&g).unwrap());
+        let want = [12.0f32, -0.5, -0.0625, 7.0];
+        for (g, w) in gx.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= 1e-3 * w.abs(),
+                "{device:?}: gradient {gx:?}, want {want:?}"
+            );
+        }
+    }
+}
