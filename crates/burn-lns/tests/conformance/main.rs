@@ -10,6 +10,7 @@ mod common;
 mod deform;
 mod edges;
 mod float;
+mod float_backward;
 mod int_bool;
 mod layout;
 mod module;
