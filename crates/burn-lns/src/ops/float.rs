@@ -544,9 +544,9 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     /// An exponent whose code encodes an integer is that integer ([`integer_of`]), as
-    /// in `powi`: the code of 3 decodes to 2.9999968 (16:10), which no negative base
-    /// has a real power of, so `(−2)^3` gave 0 (NaN policy) instead of −8, and so did
-    /// the gradient `y·x^(y−1)` of every negative base with an integer `y`.
+    /// in `powi`: the code of 3 decodes to 2.9999968 (16:10), of which no negative base
+    /// has a real power, yet `(−2)^3 = −8` and the gradient `y·x^(y−1)` of a negative
+    /// base with an integer `y` are real.
     fn float_powf(lhs: FloatTensor<Lns>, rhs: FloatTensor<Lns>) -> FloatTensor<Lns> {
         let fmt = lhs.format();
         let cu = lhs.device.arith().conv();
