@@ -26,7 +26,7 @@ pub(crate) fn scalar_code(t: &LnsTensor, s: Scalar) -> i32 {
 
 /// The integer `c` encodes, if it is the code of one (`encode(round(v)) == c`).
 ///
-/// Most integers are not LNS values (the code of 3 decodes to 2.99886 in 16:10, that of
+/// Most integers are not LNS values (the code of 3 decodes to 2.9999968 in 16:10, that of
 /// 6 to 5.99773), so truncating or flooring the decoded value of an encoded integer
 /// lands one below it. `into_int`, `floor`, `ceil`, `round` and `trunc` therefore treat
 /// such a code as the integer it encodes; every other code is used as its value.

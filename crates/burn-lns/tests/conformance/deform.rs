@@ -287,7 +287,7 @@ fn lns32_ref_zero_offsets_give_the_codes_of_conv2d() {
     zero_offsets_give_the_codes_of_conv2d(Preset::Ref32);
 }
 
-/// Δy = 3 is the code 2.99886 in 16:10, which the backend reads as the integer 3 (as
+/// Δy = 3 is the code 2.9999968 in 16:10, which the backend reads as the integer 3 (as
 /// `floor` does): a 1×1 kernel of 1 then moves each code exactly three rows down and
 /// one column right (Δx = −1), with zeros where the source is outside the image.
 #[test]

@@ -8,7 +8,7 @@ fn floats<const D: usize>(t: Tensor<Lns, D>) -> Vec<f32> {
 }
 
 /// `powi` with an int tensor of exponents went through Burn's default, `powf(x,
-/// float(n))`: 3 became the code of 3 (2.99886 in 16:10), not an integer, so a
+/// float(n))`: 3 became the code of 3 (2.9999968 in 16:10), not an integer, so a
 /// negative base gave 0 (NaN policy) instead of x³.
 #[test]
 fn powi_with_int_exponents_keeps_negative_bases() {
@@ -27,7 +27,7 @@ fn powi_with_int_exponents_keeps_negative_bases() {
 }
 
 /// `into_int` truncated the decoded value: floor(3.2) is the code of 3, which decodes
-/// to 2.99886 (16:10) or 2.9999999 (32:23), and became 2. This broke Burn's default
+/// to 2.9999968 (16:10) or 2.9999999 (32:23), and became 2. This broke Burn's default
 /// grid_sample_2d (index = floor(coordinate).int()).
 #[test]
 fn into_int_of_an_encoded_integer_is_that_integer() {
