@@ -14,15 +14,15 @@
 //! step's, code for code and count for count. The masks of the AVX-512 engine are
 //! all-ones lanes here.
 //!
-//! The clean path takes one of two steps for each row and step of a tile. Where no term
-//! can be zero — the row's accumulators are all live, B's panel row has no zero and no
-//! product of the A code with it underflows (checked on the codes, in scalar registers)
-//! — the dense step adds the terms without masks and watches for the two events it does
+//! The clean path takes one of two steps for each row and step of a tile. Where no sum
+//! can meet a zero — the row's accumulators are all live, and no product of the A code
+//! with B's panel row underflows (checked on the codes, in scalar registers); B's zeros
+//! are merged in — the dense step adds the terms without masks and watches for the two events it does
 //! not handle, an exact cancellation and a sum below the range; where one happened, or
 //! a term may be zero, the masked step, which handles zeros, cancellations and flushes
 //! of products and of sums (counted), computes the row's sums from the same
-//! accumulators. The dense step takes 24 vector operations per 16 lanes, the masked
-//! step 33.
+//! accumulators. The dense step takes 24 vector operations per 16 lanes (26 in panels
+//! with a zero, whose zero products it merges in), the masked step 33.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -245,6 +245,8 @@ struct BRow {
     room: [__m256i; 2],
     /// All ones where B is not zero.
     nonzero: __m256i,
+    /// All ones where B is zero.
+    zero: __m256i,
 }
 
 /// Accumulators and event counters of one tile row on the full step.
@@ -278,42 +280,62 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     for j0 in (0..n).step_by(LANES) {
         let width = LANES.min(n - j0);
         job.pack::<LANES>(j0, width);
-        panel_floors(job, &mut floors);
+        let panel = Panel {
+            zeros: panel_floors(job, &mut floors),
+            floors: &floors,
+            j0,
+            width,
+        };
         let mut i = 0;
         while i + TILE_ROWS <= job.rows {
             // SAFETY: forwarded contract.
-            unsafe {
-                any_tile::<C, TILE_ROWS, FULL>(job, &c, &mut tries, &floors, i, j0, width);
-            };
+            unsafe { any_tile::<C, TILE_ROWS, FULL>(job, &c, &mut tries, &panel, i) };
             i += TILE_ROWS;
         }
         while i < job.rows {
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, 1, FULL>(job, &c, &mut tries, &floors, i, j0, width) };
+            unsafe { any_tile::<C, 1, FULL>(job, &c, &mut tries, &panel, i) };
             i += 1;
         }
     }
 }
 
-/// Stands for a panel row with a zero (or padding) in [`panel_floors`]: far enough below
-/// every product part that no step against the row is dense.
-const ROW_WITH_ZERO: i32 = i32::MIN / 2;
+/// The packed panel of columns `j0 .. j0 + width` as the clean path sees it.
+struct Panel<'a> {
+    /// Whether it holds a zero (or padding).
+    zeros: bool,
+    /// Its rows' floors ([`panel_floors`]).
+    floors: &'a [i32],
+    j0: usize,
+    width: usize,
+}
+
+/// The floor of a panel row of zeros: no product against it underflows.
+const ZERO_ROW: i32 = i32::MAX / 4;
 
 /// For each row of the panel just packed, the smallest product part `(b & !1) << shift`
-/// of its codes, or [`ROW_WITH_ZERO`]: a product `a·b` of a non-zero A code against the
-/// row cannot underflow where `((a & !1) << shift) + floor ≥ min_code` (an odd sign bit
-/// cannot lift an even sum below the even `min_code` to it).
-fn panel_floors<C: CodeStorage>(job: &TileJob<'_, C>, floors: &mut Vec<i32>) {
+/// of its non-zero codes ([`ZERO_ROW`] if none): a product `a·b` of a non-zero A code
+/// against the row is zero or does not underflow where `((a & !1) << shift) + floor ≥
+/// min_code` (an odd sign bit cannot lift an even sum below the even `min_code` to it).
+/// Returns whether the panel holds a zero.
+fn panel_floors<C: CodeStorage>(job: &TileJob<'_, C>, floors: &mut Vec<i32>) -> bool {
     let p = job.p;
+    let mut zeros = false;
     floors.clear();
     floors.extend(job.panel[..job.k * LANES].chunks_exact(LANES).map(|row| {
-        let smallest = row.iter().map(|b| b.widen()).min().unwrap_or(p.op_min_code);
-        if smallest < p.op_min_code {
-            ROW_WITH_ZERO
+        let live = row
+            .iter()
+            .map(|b| b.widen())
+            .filter(|&b| b >= p.op_min_code);
+        let (count, smallest) = live.fold((0, i32::MAX), |(n, m), b| (n + 1, m.min(b)));
+        zeros |= count < LANES;
+        if count == 0 {
+            ZERO_ROW
         } else {
             (smallest & !1) << p.shift
         }
     }));
+    zeros
 }
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
@@ -327,15 +349,18 @@ unsafe fn any_tile<C: CodeStorage, const R: usize, const FULL: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     tries: &mut Tries,
-    floors: &[i32],
+    panel: &Panel<'_>,
     i0: usize,
-    j0: usize,
-    width: usize,
 ) {
+    let (j0, width) = (panel.j0, panel.width);
     if tries.discarded * 8 <= tries.tried + 8 {
         tries.tried += 1;
-        // SAFETY: forwarded contract.
-        let kept = unsafe { clean_tile::<C, R, FULL>(job, c, floors, i0, j0, width) };
+        // SAFETY (both): forwarded contract.
+        let kept = if panel.zeros {
+            unsafe { clean_tile::<C, R, FULL, true>(job, c, panel, i0) }
+        } else {
+            unsafe { clean_tile::<C, R, FULL, false>(job, c, panel, i0) }
+        };
         #[cfg(test)]
         tests::record_clean_tile(kept);
         if kept {
@@ -518,25 +543,29 @@ unsafe fn sum<const FULL: bool>(c: &Consts, acc: __m256i, product: __m256i, live
 }
 
 /// Rows `i0 .. i0 + R` on the clean path: stores them and returns `true`, or stores
-/// nothing and returns `false` where a sum may have saturated.
+/// nothing and returns `false` where a sum may have saturated. `ZEROS`: whether the
+/// panel holds a zero (or padding), which the dense step then reads as zero.
 ///
 /// # Safety
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool>(
+unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZEROS: bool>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
-    floors: &[i32],
+    panel: &Panel<'_>,
     i0: usize,
-    j0: usize,
-    width: usize,
 ) -> bool {
     let (k, p) = (job.k, job.p);
+    let (floors, j0, width) = (panel.floors, panel.j0, panel.width);
     let a_rows: [&[C]; R] = job.a_rows(i0);
     let a_step = job.a_col_stride();
-    let panel = &job.panel[..k * LANES];
-    let mut acc = [c.zero_code; R];
+    let codes = &job.panel[..k * LANES];
+    // Padding lanes hold the code of 1, which their zero products leave as it is: they
+    // are never stored, and a zero there would keep every row on the masked step.
+    let lanes = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let stored = _mm256_cmpgt_epi16(_mm256_set1_epi16(width as i16), lanes);
+    let mut acc = [_mm256_and_si256(c.zero_code, stored); R];
     let mut flushed = [_mm256_setzero_si256(); R];
     let mut totals = [LaneCounts::<LANES>::default(); R];
     // Rows whose accumulators may hold a zero (all do before their first product).
@@ -547,7 +576,7 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool>(
         let end = k.min(k0 + CHUNK);
         for (kk, &floor) in (k0..end).zip(&floors[k0..end]) {
             // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
-            let b = unsafe { prepare(p, c, panel.as_ptr().add(kk * LANES)) };
+            let b = unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) };
             unroll!(R, r => {
                 // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                 let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
@@ -556,7 +585,8 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool>(
                     let dense = !dead[r] && left.part + floor >= p.min_code;
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
-                    let kept = dense && unsafe { dense_step::<FULL>(c, &mut acc[r], &mut big, product) };
+                    let kept = dense
+                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, &b) };
                     if !kept {
                         unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, &b) };
                         dead[r] = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
@@ -609,6 +639,7 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
             _mm256_subs_epi16(c.max_code, flipped),
         ],
         nonzero: _mm256_cmpgt_epi16(b, _mm256_sub_epi16(op_min, c.one)),
+        zero: _mm256_cmpgt_epi16(op_min, b),
     }
 }
 
@@ -629,8 +660,9 @@ unsafe fn load_codes<C: CodeStorage>(src: *const C) -> __m256i {
     }
 }
 
-/// The dense step of the clean path on 16 lanes, where both terms are live in every
-/// lane: the masked [`step`] without its masks. Adds `product` to `acc` and returns
+/// The dense step of the clean path on 16 lanes, where the accumulator is live in every
+/// lane and the product wherever B is not zero: the masked [`step`] without its masks
+/// but B's zeros (`ZEROS`: there may be some). Adds `product` to `acc` and returns
 /// `true`, or leaves `acc` as it is and returns `false` where a lane cancelled exactly
 /// or its sum fell below the range (which the masked step handles).
 ///
@@ -638,13 +670,21 @@ unsafe fn load_codes<C: CodeStorage>(src: *const C) -> __m256i {
 /// As [`full_step`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn dense_step<const FULL: bool>(
+unsafe fn dense_step<const FULL: bool, const ZEROS: bool>(
     c: &Consts,
     acc: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
+    b: &BRow,
 ) -> bool {
     let old = *acc;
+    // A zero product leaves the live accumulator as it is: the larger term, with no
+    // correction, no cancellation (`old ^ zero` is not 1) and no flush.
+    let (product, zero) = if ZEROS {
+        (_mm256_blendv_epi8(product, c.zero_code, b.zero), b.zero)
+    } else {
+        (product, _mm256_setzero_si256())
+    };
     let big = _mm256_max_epi16(old, product);
     // As in `step`.
     let twice_d = _mm256_sub_epi16(
@@ -653,9 +693,7 @@ unsafe fn dense_step<const FULL: bool>(
     );
     let signs = _mm256_xor_si256(old, product);
     // SAFETY: forwarded contract.
-    let sum = _mm256_adds_epi16(big, unsafe {
-        correction::<FULL>(c, twice_d, signs, _mm256_setzero_si256())
-    });
+    let sum = _mm256_adds_epi16(big, unsafe { correction::<FULL>(c, twice_d, signs, zero) });
     let events = _mm256_or_si256(
         _mm256_cmpeq_epi16(signs, c.one),
         _mm256_cmpgt_epi16(c.min_code, sum),
