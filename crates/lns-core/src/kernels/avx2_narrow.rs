@@ -1000,6 +1000,30 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn dense_steps_read_zeros_of_b_as_zero_products_whatever_a() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        let octaves = |n: i32| code(n << FMT.frac(), false);
+        // Small sums, then a step whose A code is large and whose B is zero in every
+        // other lane: the code sum of a large A and B's zero code is a live, small
+        // value that must not enter those lanes.
+        let k = 8;
+        let a: Vec<i16> = (0..ROWS * k)
+            .map(|i| if i % k == 3 { octaves(12) } else { octaves(-8) })
+            .collect();
+        let mut b = vec![octaves(-2); k * LANES];
+        for l in (0..LANES).step_by(2) {
+            b[3 * LANES + l] = FMT.zero() as i16;
+        }
+        for kind in KINDS {
+            let ([narrow, reference], tiles) = both(kind, &a, &b);
+            assert_eq!(narrow, reference, "{kind}");
+            assert_eq!(tiles, (2, 0), "{kind}");
+        }
+    }
+
+    #[test]
     fn clean_path_discards_tiles_whose_sums_saturate() {
         if !SimdLevel::Avx2.is_available() {
             return;
