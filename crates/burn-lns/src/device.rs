@@ -219,6 +219,7 @@ impl FromStr for LnsConfig {
     /// `portable`, `avx2`, `avx512` (default: the best this CPU runs; every level gives
     /// the same codes). Device presets (`lns12-pwl`, `lns32-ref`, see
     /// [`LnsDevice::PRESETS`]) are accepted too, also with a `:simd=LEVEL` suffix.
+    /// Names and keys are case-insensitive; `acc=` and `simd=` may each appear once.
     /// Examples: `lns16`, `lns16:lut`, `12:6:pwl`, `12:6:pwl-uniform`,
     /// `12:6:pwl=fit12.json`, `16:10:lut:acc=20:14`, `lns16:simd=scalar`.
     fn from_str(text: &str) -> Result<Self, LnsError> {
@@ -228,6 +229,9 @@ impl FromStr for LnsConfig {
         };
         let lower = text.to_ascii_lowercase();
         if let Some(pos) = lower.rfind(":simd=") {
+            if lower[..pos].contains(":simd=") {
+                return Err(err("simd= is given twice".to_string()));
+            }
             let level = parse_simd(text[pos + 6..].trim())?;
             let cfg = LnsConfig::from_str(&text[..pos])?.with_simd(level);
             cfg.build()?;
@@ -256,10 +260,15 @@ impl FromStr for LnsConfig {
             (Format::from_str(tokens[0])?, &tokens[1..])
         };
         let mut cfg = LnsConfig::new(format, DeltaKind::Lut);
-        let mut seen_delta = false;
+        let (mut seen_delta, mut seen_acc) = (false, false);
         while let Some((tok, tail)) = rest.split_first() {
             rest = tail;
-            if let Some(acc) = tok.strip_prefix("acc=") {
+            let key = tok.get(..4).map(str::to_ascii_lowercase);
+            if let Some(acc) = tok.get(4..).filter(|_| key.as_deref() == Some("acc=")) {
+                if seen_acc {
+                    return Err(err("acc= is given twice".to_string()));
+                }
+                seen_acc = true;
                 let acc_text = if is_num(acc) {
                     let (frac, tail) = rest
                         .split_first()
@@ -662,6 +671,25 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("cannot run"), "{e}");
+        }
+    }
+
+    /// `acc=` was matched case-sensitively while names, Δ and `simd=` are not, so
+    /// `16:10:exact:ACC=20:14` was refused; a second `acc=` or `simd=` silently replaced
+    /// the first.
+    #[test]
+    fn keys_are_case_insensitive_and_given_at_most_once() {
+        let c: LnsConfig = "16:10:Exact:ACC=20:14".parse().unwrap();
+        assert_eq!(c.accumulator, Some(Format::new(20, 14).unwrap()));
+        assert_eq!(c.to_string(), "16:10:exact:acc=20:14");
+        for twice in [
+            "16:10:lut:acc=20:14:acc=24:16",
+            "16:10:acc=20:14:lut:ACC=20:14",
+            "lns16:simd=scalar:simd=portable",
+            "lns16:SIMD=scalar:simd=scalar",
+        ] {
+            let e = twice.parse::<LnsConfig>().unwrap_err().to_string();
+            assert!(e.contains("given twice"), "{twice}: {e}");
         }
     }
 
