@@ -14,7 +14,7 @@ use lns_core::convert::recode;
 use lns_core::{CodeStorage, Counts, OpCounts};
 use rayon::prelude::*;
 
-use super::{count_code, sum_counts};
+use super::{count_log, div_by_count, sum_counts};
 use crate::tensor::{Code, LnsTensor, contiguous, flex_from_vec, with_storage};
 
 /// Output length of a pool (burn-flex's rule: a window that does not fit the padded
@@ -174,8 +174,8 @@ pub(crate) fn avg_pool(
                             wy.valid.len() * wx.valid.len()
                         };
                         let sum = recode(af, f, acc, &mut cnt);
-                        let c = count_code(&x.device, n.max(1));
-                        dst[y * ow + xx] = C::narrow(arith::div(f, sum, c, &mut cnt));
+                        let log_n = count_log(&x.device, n.max(1));
+                        dst[y * ow + xx] = C::narrow(div_by_count(f, sum, log_n, &mut cnt));
                     }
                 }
                 cnt
@@ -211,8 +211,8 @@ pub(crate) fn avg_pool_backward(
                     } else {
                         wy.valid.len() * wx.valid.len()
                     };
-                    let c = count_code(&grad.device, n.max(1));
-                    let share = arith::div(f, gp[y * ow + xx], c, cnt);
+                    let log_n = count_log(&grad.device, n.max(1));
+                    let share = div_by_count(f, gp[y * ow + xx], log_n, cnt);
                     let share = recode(f, af, share, cnt);
                     for &iy in &wy.valid {
                         for &ix in &wx.valid {

@@ -240,3 +240,57 @@ fn powf_with_an_encoded_integer_exponent_keeps_negative_bases() {
         }
     }
 }
+
+/// Means and average pools divided by the count *encoded in the operand format*, which
+/// saturates where the count exceeds the format's largest value: in 8:3 (largest
+/// 2^7.875 = 234.75) the mean of 300 elements [117.4, 0, …] was 117.4/234.75 = 0.5
+/// instead of 0.391, and a 16×16 global average pool divided by 234.75 instead of 256
+/// (in 4:0, largest 8, so did every 3×3 pool). The count's log is now subtracted
+/// unclamped: the result is in range whenever the sum is.
+#[test]
+fn means_and_average_pools_divide_by_counts_beyond_the_formats_range() {
+    use burn::backend::Autodiff;
+    use burn::tensor::module::{adaptive_avg_pool2d, avg_pool2d};
+    for (spec, n, side) in [("lns8", 300, 16), ("4:0", 12, 3)] {
+        let device: LnsDevice = spec.parse().unwrap();
+        let big = (device.format().max_value() / 2.0) as f32;
+        let mut v = vec![0f32; n];
+        v[7] = big;
+        let x = Tensor::<Lns, 1>::from_data(TensorData::new(v.clone(), [n]), &device);
+        let sum = floats(x.clone().sum())[0] as f64;
+        let within = |got: f32, want: f64, what: &str| {
+            let step = (0.5 / device.format().scale() as f64).exp2();
+            assert!(
+                (got as f64) <= want * step && (got as f64) >= want / step,
+                "{what} on {spec}: {got}, want {want}"
+            );
+        };
+        within(floats(x.clone().mean())[0], sum / n as f64, "mean");
+        let rows =
+            Tensor::<Lns, 2>::from_data(TensorData::new([v.clone(), v].concat(), [2, n]), &device);
+        for m in floats(rows.mean_dim(1)) {
+            within(m, sum / n as f64, "mean_dim");
+        }
+        // One non-zero pixel in a side × side plane: every pool over the whole plane is
+        // its value / side².
+        let count = (side * side) as f64;
+        let mut p = vec![0f32; side * side];
+        p[side + 1] = big;
+        let img = Tensor::<Lns, 4>::from_data(TensorData::new(p, [1, 1, side, side]), &device);
+        let pooled = avg_pool2d(img.clone(), [side, side], [1, 1], [0, 0], true, false);
+        within(floats(pooled.reshape([1]))[0], sum / count, "avg_pool2d");
+        let gap = adaptive_avg_pool2d(img.clone(), [1, 1]);
+        within(
+            floats(gap.reshape([1]))[0],
+            sum / count,
+            "adaptive_avg_pool2d",
+        );
+        // The gradient of the pool shares the output gradient among side² inputs.
+        let xg = Tensor::<Autodiff<Lns>, 4>::from_data(img.into_data(), &device).require_grad();
+        let y = avg_pool2d(xg.clone(), [side, side], [1, 1], [0, 0], true, false);
+        let g = y.mul_scalar(big).sum().backward();
+        let grad = xg.grad(&g).unwrap().into_data().to_vec::<f32>().unwrap();
+        let share = floats(Tensor::<Lns, 1>::from_floats([big], &device))[0] as f64 / count;
+        within(grad[0], share, "avg_pool2d gradient");
+    }
+}
