@@ -11,6 +11,7 @@ mod deform;
 mod edges;
 mod float;
 mod float_backward;
+mod formats;
 mod int_bool;
 mod layout;
 mod module;
