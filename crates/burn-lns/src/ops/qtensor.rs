@@ -6,7 +6,7 @@
 //! Layout ops move the quantized bytes through burn-flex; arithmetic on quantized
 //! tensors follows Burn's defaults (dequantize, compute in LNS).
 
-use burn_backend::ops::QTensorOps;
+use burn_backend::ops::{FloatTensorOps, QTensorOps};
 use burn_backend::quantization::{QuantScheme, QuantizationParametersPrimitive};
 use burn_backend::tensor::{Device, FloatTensor, IntTensor, QuantizedTensor};
 use burn_backend::{ExecutionError, TensorData, TensorMetadata};
@@ -140,11 +140,17 @@ impl QTensorOps<Lns> for Lns {
         )
     }
 
+    /// The index of the largest dequantized value (first on ties), over the exact f32
+    /// products `scale · q`: burn-flex 0.21 compares the raw levels, which is wrong for
+    /// per-block tensors (a level means a different value in each block).
     fn q_argmax(tensor: QuantizedTensor<Lns>, dim: usize, out_dtype: IntDType) -> IntTensor<Lns> {
-        LnsPlainTensor::new(Flex::q_argmax(tensor.tensor, dim, out_dtype), tensor.device)
+        let values = Flex::dequantize(tensor.tensor, FloatDType::F32);
+        LnsPlainTensor::new(Flex::float_argmax(values, dim, out_dtype), tensor.device)
     }
 
+    /// The index of the smallest dequantized value (first on ties); see `q_argmax`.
     fn q_argmin(tensor: QuantizedTensor<Lns>, dim: usize, out_dtype: IntDType) -> IntTensor<Lns> {
-        LnsPlainTensor::new(Flex::q_argmin(tensor.tensor, dim, out_dtype), tensor.device)
+        let values = Flex::dequantize(tensor.tensor, FloatDType::F32);
+        LnsPlainTensor::new(Flex::float_argmin(values, dim, out_dtype), tensor.device)
     }
 }

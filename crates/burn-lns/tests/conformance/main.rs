@@ -15,4 +15,5 @@ mod formats;
 mod int_bool;
 mod layout;
 mod module;
+mod quantized;
 mod regressions;
