@@ -7,6 +7,7 @@ mod backward;
 mod bit_true;
 mod code_checks;
 mod common;
+mod ctc;
 mod deform;
 mod edges;
 mod float;
