@@ -38,7 +38,7 @@ pub(crate) fn integer_of(fmt: lns_core::Format, c: i32) -> Option<f64> {
 }
 
 /// The value of code `c` for ops that treat integers as integers: an encoded integer as
-/// that integer ([`integer_of`]), any other code through the conversion unit.
+/// that integer (`integer_of`), any other code through the conversion unit.
 fn operand(fmt: lns_core::Format, cu: lns_core::ConvUnit, c: i32) -> f64 {
     integer_of(fmt, c).unwrap_or_else(|| cu.to_linear(fmt, c))
 }
@@ -62,7 +62,7 @@ fn exponent_i32(n: i64) -> i32 {
 }
 
 /// `f` of each element through the conversion unit, encoded integers read as integers
-/// ([`integer_of`]).
+/// (`integer_of`).
 fn rounding(t: &LnsTensor, f: impl Fn(f64) -> f64 + Sync) -> LnsTensor {
     let fmt = t.format();
     let cu = t.device.arith().conv();
@@ -543,7 +543,7 @@ impl FloatTensorOps<Lns> for Lns {
         kernels::via_linear(&tensor, f64::ln_1p)
     }
 
-    /// An exponent whose code encodes an integer is that integer ([`integer_of`]), as
+    /// An exponent whose code encodes an integer is that integer (`integer_of`), as
     /// in `powi`: the code of 3 decodes to 2.9999968 (16:10), of which no negative base
     /// has a real power, yet `(−2)^3 = −8` and the gradient `y·x^(y−1)` of a negative
     /// base with an integer `y` are real.
