@@ -15,14 +15,15 @@
 //! all-ones lanes here.
 //!
 //! The clean path takes one of two steps for each row and step of a tile. Where no sum
-//! can meet a zero — the row's accumulators are all live, and no product of the A code
-//! with B's panel row underflows (checked on the codes, in scalar registers); B's zeros
-//! are merged in — the dense step adds the terms without masks and watches for the two events it does
-//! not handle, an exact cancellation and a sum below the range; where one happened, or
-//! a term may be zero, the masked step, which handles zeros, cancellations and flushes
-//! of products and of sums (counted), computes the row's sums from the same
-//! accumulators. The dense step takes 24 vector operations per 16 lanes (26 in panels
-//! with a zero, whose zero products it merges in), the masked step 33.
+//! can meet a zero it cannot see — the row's accumulators are all live, and no product
+//! of the A code with B's panel row underflows (checked on the codes, in scalar
+//! registers); B's zeros are merged in — the dense step adds the terms without masks and
+//! watches for the two events it does not handle, an exact cancellation and a sum below
+//! the range. Where one happened, or an accumulator or a product may be zero otherwise,
+//! the masked step, which handles zeros, cancellations and flushes of products and of
+//! sums (counted), computes the row's sums from the same accumulators. The dense step
+//! takes 24 vector operations per 16 lanes (26 in panels with a zero), the masked step
+//! 33.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
