@@ -277,13 +277,19 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let c = Consts::new::<FULL>(p, job.arith(), job.tab);
     let mut tries = Tries::default();
     let mut floors = Vec::with_capacity(job.k);
+    let mut rows_b = Vec::with_capacity(job.k);
+    let lefts = pack_lefts(job);
     let n = job.b.cols;
     for j0 in (0..n).step_by(LANES) {
         let width = LANES.min(n - j0);
         job.pack::<LANES>(j0, width);
+        // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
+        unsafe { prepare_panel(job, &c, &mut rows_b) };
         let panel = Panel {
             zeros: panel_floors(job, &mut floors),
             floors: &floors,
+            rows: &rows_b,
+            lefts: &lefts,
             j0,
             width,
         };
@@ -307,8 +313,75 @@ struct Panel<'a> {
     zeros: bool,
     /// Its rows' floors ([`panel_floors`]).
     floors: &'a [i32],
+    /// Its rows prepared for the clean path ([`prepare_panel`]).
+    rows: &'a [CleanRow],
+    /// The task's A codes as left operands, `k` per row ([`pack_lefts`]).
+    lefts: &'a [PackedLeft],
     j0: usize,
     width: usize,
+}
+
+/// One row of the B panel as the clean path reads it, prepared once per panel.
+struct CleanRow {
+    /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
+    by_sign: [__m256i; 2],
+    /// All ones where B is zero.
+    zero: __m256i,
+}
+
+/// Prepares every row of the panel just packed for the clean path, into `out`.
+///
+/// # Safety
+/// The CPU supports AVX2; the panel holds `k` rows of 16 codes, which are i8 or i16.
+#[target_feature(enable = "avx2")]
+unsafe fn prepare_panel<C: CodeStorage>(job: &TileJob<'_, C>, c: &Consts, out: &mut Vec<CleanRow>) {
+    out.clear();
+    out.extend(job.panel[..job.k * LANES].chunks_exact(LANES).map(|codes| {
+        // SAFETY: 16 readable codes (the caller's contract).
+        let b = unsafe { prepare(job.p, c, codes.as_ptr()) };
+        CleanRow {
+            by_sign: b.by_sign,
+            zero: b.zero,
+        }
+    }));
+}
+
+/// An A code as the clean path's left operand, packed once per task.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct PackedLeft {
+    /// The product part in both halves: one 32-bit broadcast fills every i16 lane.
+    even: u32,
+    /// `part | sign` ([`Left`]), or [`ZERO_LEFT`] for a zero code.
+    left: i32,
+}
+
+/// [`PackedLeft::left`] of a zero A code (odd, below every product part).
+const ZERO_LEFT: i32 = i32::MIN | 1;
+
+/// The task's A as packed left operands, row-major `rows × k`.
+fn pack_lefts<C: CodeStorage>(job: &TileJob<'_, C>) -> Vec<PackedLeft> {
+    let (p, k, step) = (job.p, job.k, job.a_col_stride());
+    (0..job.rows)
+        .flat_map(|i| {
+            let [row] = job.a_rows::<1>(i);
+            (0..k).map(move |kk| {
+                let a = row[kk * step].widen();
+                if a >> 1 == p.op_log_zero {
+                    PackedLeft {
+                        even: 0,
+                        left: ZERO_LEFT,
+                    }
+                } else {
+                    let part = (a & !1) << p.shift;
+                    PackedLeft {
+                        even: u32::from(part as u16) * 0x1_0001,
+                        left: part | (a & 1),
+                    }
+                }
+            })
+        })
+        .collect()
 }
 
 /// The floor of a panel row of zeros: no product against it underflows.
@@ -482,10 +555,8 @@ unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, 
 struct Left {
     /// Its sign bit.
     sign: usize,
-    /// Its code without the sign, shifted to the accumulator's fraction: its product
-    /// part.
-    part: i32,
-    /// `part` in every lane.
+    /// Its code without the sign, shifted to the accumulator's fraction (its product
+    /// part), in every lane.
     even: __m256i,
 }
 
@@ -495,11 +566,9 @@ struct Left {
 #[inline]
 fn left_operand(p: &MacParams, a: i32) -> Option<Left> {
     (a >> 1 != p.op_log_zero).then(|| {
-        let part = (a & !1) << p.shift;
         Left {
             sign: (a & 1) as usize,
-            part,
-            even: _mm256_set1_epi16(part as i16),
+            even: _mm256_set1_epi16(((a & !1) << p.shift) as i16),
         }
     })
 }
@@ -559,9 +628,7 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
 ) -> bool {
     let (k, p) = (job.k, job.p);
     let (floors, j0, width) = (panel.floors, panel.j0, panel.width);
-    let a_rows: [&[C]; R] = job.a_rows(i0);
-    let a_step = job.a_col_stride();
-    let codes = &job.panel[..k * LANES];
+    let lefts: [&[PackedLeft]; R] = std::array::from_fn(|r| &panel.lefts[(i0 + r) * k..][..k]);
     // Padding lanes hold the code of 1, which their zero products leave as it is: they
     // are never stored, and a zero there would keep every row on the masked step.
     let lanes = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -575,15 +642,15 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
     let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
         let end = k.min(k0 + CHUNK);
-        for (kk, &floor) in (k0..end).zip(&floors[k0..end]) {
-            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
-            let b = unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) };
+        for ((kk, &floor), b) in (k0..end).zip(&floors[k0..end]).zip(&panel.rows[k0..end]) {
             unroll!(R, r => {
-                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
-                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
-                if let Some(left) = left_operand(p, a) {
-                    let product = _mm256_adds_epi16(left.even, b.by_sign[left.sign]);
-                    let dense = !dead[r] && left.part + floor >= p.min_code;
+                // SAFETY: `kk < k`, and each row of `lefts` holds `k` operands.
+                let a = unsafe { lefts[r].get_unchecked(kk) };
+                if a.left != ZERO_LEFT {
+                    let (sign, part) = ((a.left & 1) as usize, a.left & !1);
+                    let even = _mm256_set1_epi32(a.even as i32);
+                    let product = _mm256_adds_epi16(even, b.by_sign[sign]);
+                    let dense = !dead[r] && part + floor >= p.min_code;
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
                     let kept = dense
@@ -676,7 +743,7 @@ unsafe fn dense_step<const FULL: bool, const ZEROS: bool>(
     acc: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
-    b: &BRow,
+    b: &CleanRow,
 ) -> bool {
     let old = *acc;
     // A zero product leaves the live accumulator as it is: the larger term, with no
@@ -722,16 +789,16 @@ unsafe fn step<const FULL: bool>(
     flushed: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
-    b: &BRow,
+    b: &CleanRow,
 ) {
     let old = *acc;
     // Zero where B is zero; below `min_code` where the product underflows.
-    let product = _mm256_blendv_epi8(c.zero_code, product, b.nonzero);
+    let product = _mm256_blendv_epi8(product, c.zero_code, b.zero);
     // The zero code is below `min_code` too: a term is zero or flushed exactly where it
     // is below it.
     let product_dead = _mm256_cmpgt_epi16(c.min_code, product);
     // A flushed product counts one (all-ones lanes are −1).
-    *flushed = _mm256_sub_epi16(*flushed, _mm256_and_si256(product_dead, b.nonzero));
+    *flushed = _mm256_sub_epi16(*flushed, _mm256_andnot_si256(b.zero, product_dead));
     let dead = _mm256_or_si256(product_dead, _mm256_cmpgt_epi16(c.min_code, old));
     // Where one term is dead the other is the larger, and the correction is 0; where
     // both live, the larger log wins, and equal logs either agree or cancel.
