@@ -35,11 +35,19 @@ use crate::unit::Arith;
 
 /// Buckets per sign that one 16-byte `vpshufb` table holds.
 const MAX_BUCKETS: u32 = 16;
+/// Added to a shifted log difference `t` (a bucket where below 16), this makes the
+/// `vpshufb` index of its lane: low byte `0x70 + t`, which reads entry `t` for `t < 16`
+/// and zero for `16 ≤ t ≤ 0x8F` (bit 7 set); high byte `0x80`, which reads zero. An
+/// all-ones `t` wraps to `0x806F`, entry 15, which is 0 (past the last bucket).
+const INDEX_BIAS: i16 = 0x8070u16 as i16;
+/// The largest shifted log difference that [`INDEX_BIAS`] turns into a right index.
+const MAX_SHIFTED: i32 = 0x8F;
 /// Steps between widenings of the i16 event counters (two events per step at most).
 const CHUNK: usize = 1 << 14;
 
 /// How the engine reads `arith`'s Δ on codes stored as `C`: `Some(false)` from byte
-/// tables (a step function of at most [`MAX_BUCKETS`] buckets per sign), `Some(true)`
+/// tables (a step function of at most [`MAX_BUCKETS`] buckets per sign, the last 0, where
+/// every log difference of two codes shifts to at most [`MAX_SHIFTED`]), `Some(true)`
 /// lane by lane from the full table of i16 entries
 /// ([`crate::delta::DeltaTable::interleaved_halves`]), `None` where the engine cannot
 /// run `arith`: codes must be i8 or i16, the accumulator at most 16 bits, the doubled
@@ -52,7 +60,10 @@ pub(super) fn full_table_for<C: CodeStorage>(arith: &Arith, p: &MacParams) -> Op
     if !narrow || !p.code_domain || arith.acc_format().bits() > 16 || !doubled_fits {
         return None;
     }
-    if p.last_step < MAX_BUCKETS {
+    // `2·d + 1` of the two codes farthest apart, shifted to its bucket.
+    let widest_bucket = (p.max_code - p.min_code + 1) >> (p.step_drop + 1);
+    let last_is_zero = || t.bucket_corrections().last() == Some((0, 0));
+    if p.last_step < MAX_BUCKETS && widest_bucket <= MAX_SHIFTED && last_is_zero() {
         Some(false)
     } else {
         (t.len() <= 1 << 15 && t.interleaved_halves().is_some()).then_some(true)
@@ -94,9 +105,8 @@ struct Consts {
     one: __m256i,
     zero_code: __m256i,
     min_code: __m256i,
-    last_step: __m256i,
-    /// The high byte of every lane's `vpshufb` index: zeroes the result's high byte.
-    high_zero: __m256i,
+    /// [`INDEX_BIAS`] in every lane.
+    index_bias: __m256i,
     /// `step_drop + 1`: turns twice a log difference into its bucket.
     drop_twice: __m128i,
     /// `max_code − 2·rise`: a larger term at or above it may saturate the sum.
@@ -126,8 +136,7 @@ impl Consts {
             one: _mm256_set1_epi16(1),
             zero_code: _mm256_set1_epi16(p.zero as i16),
             min_code: _mm256_set1_epi16(p.min_code as i16),
-            last_step: _mm256_set1_epi16(p.last_step as i16),
-            high_zero: _mm256_set1_epi16(i16::MIN),
+            index_bias: _mm256_set1_epi16(INDEX_BIAS),
             drop_twice: _mm_cvtsi32_si128(p.step_drop as i32 + 1),
             // The accumulator's codes fit i16 (`full_table_for`), and so does `2·rise`
             // (doubled entries).
@@ -565,11 +574,9 @@ struct Left {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn left_operand(p: &MacParams, a: i32) -> Option<Left> {
-    (a >> 1 != p.op_log_zero).then(|| {
-        Left {
-            sign: (a & 1) as usize,
-            even: _mm256_set1_epi16(((a & !1) << p.shift) as i16),
-        }
+    (a >> 1 != p.op_log_zero).then(|| Left {
+        sign: (a & 1) as usize,
+        even: _mm256_set1_epi16(((a & !1) << p.shift) as i16),
     })
 }
 
@@ -654,9 +661,9 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
                     let kept = dense
-                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, &b) };
+                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, b) };
                     if !kept {
-                        unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, &b) };
+                        unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, b) };
                         dead[r] = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
                     }
                 }
@@ -829,7 +836,7 @@ unsafe fn step<const FULL: bool>(
 
 /// The doubled Δ+ (or Δ− where bit 0 of `signs` is set) of the log difference `d`, from
 /// `twice_d` = `2·d` or `2·d + 1`, and 0 on the lanes of `dead`: from the byte tables at
-/// bucket `min(d >> step_drop, last_step)` (the last bucket is 0), or with `FULL` from
+/// bucket `d >> step_drop` (0 from bucket `last_step` on), or with `FULL` from
 /// the full table at entry `2·min(d, last) + opposite` (entries at `last` are 0).
 ///
 /// # Safety
@@ -851,12 +858,9 @@ unsafe fn correction<const FULL: bool>(
         // SAFETY: every entry is at most `2·last + 1` (the caller's contract).
         return unsafe { entries(c.tab, entry) };
     }
-    let bucket = _mm256_min_epu16(
-        _mm256_or_si256(_mm256_srl_epi16(twice_d, c.drop_twice), dead),
-        c.last_step,
-    );
-    // Low byte: the bucket (< 16); high byte: bit 7 set, which `vpshufb` reads as zero.
-    let idx = _mm256_or_si256(bucket, c.high_zero);
+    // Buckets past the last read zeros (entries past it, or bit 7 of the index).
+    let shifted = _mm256_or_si256(_mm256_srl_epi16(twice_d, c.drop_twice), dead);
+    let idx = _mm256_add_epi16(shifted, c.index_bias);
     // Bit 7 of each lane's low byte: the signs differ (the high bytes select between
     // zeros).
     let opposite = _mm256_slli_epi16::<7>(signs);
@@ -906,7 +910,8 @@ fn add_counts(total: &mut [u32; LANES], counters: __m256i) {
 pub(super) mod tests {
     use std::cell::Cell;
 
-    use super::{CHUNK, LANES};
+    use super::{CHUNK, LANES, full_table_for};
+    use crate::kernels::lanes::MacParams;
     use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
     use crate::reference::SplitMix64;
     use crate::{Arith, Counts, DeltaKind, Format};
@@ -1142,6 +1147,58 @@ pub(super) mod tests {
             assert_eq!(narrow, reference, "{kind}");
             assert_eq!(reference.1.saturated, (ROWS * LANES * (2 * k - 1)) as u64);
             assert_eq!(tiles, (0, 2), "{kind}");
+        }
+    }
+
+    #[test]
+    fn log_differences_past_the_byte_index_range_leave_the_byte_tables() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        // Products alternate between 2^(2·big) and 2^(−2·big): the sums see log
+        // differences of 4·big. In LNS16 (big 7) that is bucket 28, which the biased
+        // byte index reads as zero; in 16:4 (big 36) bucket 144, which would wrap to
+        // bucket 0 (Δ+(0)): that format reads the full table instead.
+        for (fmt, big, byte_tables) in [(FMT, 7, true), (Format::new_unchecked(16, 4), 36, false)] {
+            let unit = Arith::new(fmt, DeltaKind::LutSmall);
+            let p = MacParams::new(&unit).expect("a 16-bit table unit");
+            assert_eq!(
+                full_table_for::<i16>(&unit, &p),
+                Some(!byte_tables),
+                "{fmt:?}"
+            );
+            let k = 40;
+            let log = |up: bool| {
+                if up {
+                    big << fmt.frac()
+                } else {
+                    -big << fmt.frac()
+                }
+            };
+            let a: Vec<i16> = (0..ROWS * k)
+                .map(|i| code(log(i.is_multiple_of(2)), i % 3 == 0))
+                .collect();
+            let b: Vec<i16> = (0..k * LANES)
+                .map(|i| code(log((i / LANES).is_multiple_of(2)), i % 5 == 0))
+                .collect();
+            let runs = [
+                Exec {
+                    simd: SimdLevel::Avx2,
+                    parallel: false,
+                },
+                Exec::REFERENCE,
+            ]
+            .map(|exec| {
+                let mut out = vec![0i16; ROWS * LANES];
+                unit.take_counts();
+                let (av, bv) = (
+                    MatRef::row_major(&a, ROWS, k),
+                    MatRef::row_major(&b, k, LANES),
+                );
+                gemm(&unit, av, bv, &mut out, exec).expect("shapes agree");
+                (out, unit.take_counts())
+            });
+            assert_eq!(runs[0], runs[1], "{fmt:?}");
         }
     }
 }
