@@ -293,9 +293,9 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
         let width = LANES.min(n - j0);
         job.pack::<LANES>(j0, width);
         // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
-        unsafe { prepare_panel(job, &c, &mut rows_b) };
+        let zeros = unsafe { prepare_panel(job, &c, &mut rows_b, &mut floors) };
         let panel = Panel {
-            zeros: panel_floors(job, &mut floors),
+            zeros,
             floors: &floors,
             rows: &rows_b,
             lefts: &lefts,
@@ -320,7 +320,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
 struct Panel<'a> {
     /// Whether it holds a zero (or padding).
     zeros: bool,
-    /// Its rows' floors ([`panel_floors`]).
+    /// Its rows' floors ([`prepare_panel`]).
     floors: &'a [i32],
     /// Its rows prepared for the clean path ([`prepare_panel`]).
     rows: &'a [CleanRow],
@@ -338,21 +338,57 @@ struct CleanRow {
     zero: __m256i,
 }
 
-/// Prepares every row of the panel just packed for the clean path, into `out`.
+/// Prepares every row of the panel just packed for the clean path, into `rows`, and
+/// finds its floor, into `floors`: the smallest product part `(b & !1) << shift` of its
+/// non-zero codes ([`ZERO_ROW`] if none). A product `a·b` of a non-zero A code against
+/// the row is zero or does not underflow where `((a & !1) << shift) + floor ≥
+/// min_code` (an odd sign bit cannot lift an even sum below the even `min_code` to it).
+/// Returns whether the panel holds a zero.
 ///
 /// # Safety
 /// The CPU supports AVX2; the panel holds `k` rows of 16 codes, which are i8 or i16.
 #[target_feature(enable = "avx2")]
-unsafe fn prepare_panel<C: CodeStorage>(job: &TileJob<'_, C>, c: &Consts, out: &mut Vec<CleanRow>) {
-    out.clear();
-    out.extend(job.panel[..job.k * LANES].chunks_exact(LANES).map(|codes| {
+unsafe fn prepare_panel<C: CodeStorage>(
+    job: &TileJob<'_, C>,
+    c: &Consts,
+    rows: &mut Vec<CleanRow>,
+    floors: &mut Vec<i32>,
+) -> bool {
+    rows.clear();
+    floors.clear();
+    let mut zeros = false;
+    for codes in job.panel[..job.k * LANES].chunks_exact(LANES) {
         // SAFETY: 16 readable codes (the caller's contract).
         let b = unsafe { prepare(job.p, c, codes.as_ptr()) };
-        CleanRow {
+        let zero_bytes = _mm256_movemask_epi8(b.zero);
+        zeros |= zero_bytes != 0;
+        floors.push(if zero_bytes == -1 {
+            ZERO_ROW
+        } else {
+            let even = _mm256_andnot_si256(c.one, b.by_sign[0]);
+            smallest(_mm256_blendv_epi8(
+                even,
+                _mm256_set1_epi16(i16::MAX),
+                b.zero,
+            ))
+        });
+        rows.push(CleanRow {
             by_sign: b.by_sign,
             zero: b.zero,
-        }
-    }));
+        });
+    }
+    zeros
+}
+
+/// The smallest of 16 i16 lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn smallest(x: __m256i) -> i32 {
+    let eight = _mm_min_epi16(_mm256_castsi256_si128(x), _mm256_extracti128_si256::<1>(x));
+    // `phminposuw` finds the smallest u16: flipping bit 15 maps i16 order onto it.
+    let flip = _mm_set1_epi16(i16::MIN);
+    let min = _mm_minpos_epu16(_mm_xor_si128(eight, flip));
+    i32::from((_mm_cvtsi128_si32(min) as u16 ^ 0x8000) as i16)
 }
 
 /// An A code as the clean path's left operand, packed once per task.
@@ -371,55 +407,24 @@ const ZERO_LEFT: i32 = i32::MIN | 1;
 /// The task's A as packed left operands, row-major `rows × k`.
 fn pack_lefts<C: CodeStorage>(job: &TileJob<'_, C>) -> Vec<PackedLeft> {
     let (p, k, step) = (job.p, job.k, job.a_col_stride());
-    (0..job.rows)
-        .flat_map(|i| {
-            let [row] = job.a_rows::<1>(i);
-            (0..k).map(move |kk| {
-                let a = row[kk * step].widen();
-                if a >> 1 == p.op_log_zero {
-                    PackedLeft {
-                        even: 0,
-                        left: ZERO_LEFT,
-                    }
-                } else {
-                    let part = (a & !1) << p.shift;
-                    PackedLeft {
-                        even: u32::from(part as u16) * 0x1_0001,
-                        left: part | (a & 1),
-                    }
-                }
-            })
-        })
-        .collect()
+    let mut lefts = Vec::with_capacity(job.rows * k);
+    for i in 0..job.rows {
+        let [row] = job.a_rows::<1>(i);
+        for kk in 0..k {
+            let a = row[kk * step].widen();
+            let part = (a & !1) << p.shift;
+            let zero = a >> 1 == p.op_log_zero;
+            lefts.push(PackedLeft {
+                even: u32::from(part as u16) * 0x1_0001,
+                left: if zero { ZERO_LEFT } else { part | (a & 1) },
+            });
+        }
+    }
+    lefts
 }
 
 /// The floor of a panel row of zeros: no product against it underflows.
 const ZERO_ROW: i32 = i32::MAX / 4;
-
-/// For each row of the panel just packed, the smallest product part `(b & !1) << shift`
-/// of its non-zero codes ([`ZERO_ROW`] if none): a product `a·b` of a non-zero A code
-/// against the row is zero or does not underflow where `((a & !1) << shift) + floor ≥
-/// min_code` (an odd sign bit cannot lift an even sum below the even `min_code` to it).
-/// Returns whether the panel holds a zero.
-fn panel_floors<C: CodeStorage>(job: &TileJob<'_, C>, floors: &mut Vec<i32>) -> bool {
-    let p = job.p;
-    let mut zeros = false;
-    floors.clear();
-    floors.extend(job.panel[..job.k * LANES].chunks_exact(LANES).map(|row| {
-        let live = row
-            .iter()
-            .map(|b| b.widen())
-            .filter(|&b| b >= p.op_min_code);
-        let (count, smallest) = live.fold((0, i32::MAX), |(n, m), b| (n + 1, m.min(b)));
-        zeros |= count < LANES;
-        if count == 0 {
-            ZERO_ROW
-        } else {
-            (smallest & !1) << p.shift
-        }
-    }));
-    zeros
-}
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
 /// it holds, else on the full step.
