@@ -23,8 +23,8 @@
 //! the masked step, which handles zeros, cancellations and flushes of products and of
 //! sums (counted), computes the row's sums from the same accumulators. The dense step
 //! takes 22 vector operations per 16 lanes (24 in panels with a zero), the masked step
-//! about 30. A is packed once per task as broadcastable left operands and B's panel rows are
-//! prepared once per panel, so a row step spends no vector operation on either.
+//! about 30. A is packed once per task as broadcastable left operands and B's panel
+//! rows are prepared once per panel, so a row step spends no vector operation on either.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
