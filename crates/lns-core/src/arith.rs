@@ -60,6 +60,25 @@ pub fn div(fmt: Format, a: i32, b: i32, t: &mut impl Tally) -> i32 {
     }
 }
 
+/// The divisor of a mean over `n` elements (`n ≥ 1`) in code units of `fmt`: `log2(n)`
+/// rounded once to its fraction, and not saturated, so that [`div_by_count`] stays
+/// right where `n` exceeds `fmt`'s largest value (a 16×16 pool in 8:3, whose largest
+/// value is 234.75).
+pub fn count_log(fmt: Format, n: usize) -> i64 {
+    ((n.max(1) as f64).log2() * fmt.scale() as f64).round() as i64
+}
+
+/// `x / n` for the [`count_log`] `log_n` of a count: `L − log_n`, saturated or flushed
+/// once; zero stays zero. Equal to [`div`] by the code of `n` wherever that code is
+/// `n`'s own (not saturated).
+#[inline(always)]
+pub fn div_by_count(fmt: Format, a: i32, log_n: i64, t: &mut impl Tally) -> i32 {
+    if is_zero(fmt, a) {
+        return fmt.zero();
+    }
+    clamp_log(fmt, log_of(a) as i64 - log_n, sign_of(a), t)
+}
+
 /// `1 / x`: `L = −L`; `1/0` saturates to +max.
 #[inline(always)]
 pub fn recip(fmt: Format, a: i32, t: &mut impl Tally) -> i32 {

@@ -389,7 +389,13 @@ fn reductions_equal_the_scalar_fold_on_every_simd_level_thread_count_and_storage
                 random_codes(fmt, n, &mut rng),
                 moderate_codes(fmt, n, &mut rng),
             ] {
-                for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
+                for op in [
+                    ReduceOp::Sum,
+                    ReduceOp::Mean,
+                    ReduceOp::Prod,
+                    ReduceOp::Max,
+                    ReduceOp::Min,
+                ] {
                     let shape = (outer, len, inner);
                     assert_reduce_matches_scalar(&unit, op, &x, shape);
                     if fmt.bits() <= 8 {
@@ -605,6 +611,26 @@ fn sum_reduction_follows_index_order_in_the_accumulator() {
         out[0],
         kernels::dot_codes(&unit, x.iter().copied(), ones, &mut ())
     );
+}
+
+#[test]
+fn means_divide_in_a_wider_accumulator_before_rounding() {
+    // 300 twos sum to 600, beyond LNS8's largest value (234.75) but inside 16:10.
+    let unit = Arith::new(Format::LNS8, DeltaKind::LutSmall)
+        .with_accumulator(Format::LNS16)
+        .unwrap();
+    let x = vec![unit.encode(2.0) as i8; 300];
+    let fold = |op, exec| {
+        let mut out = vec![0i8; 1];
+        unit.take_counts();
+        kernels::reduce_axis(&unit, op, &x, 1, 300, 1, &mut out, exec).unwrap();
+        (unit.decode(i32::from(out[0])), unit.take_counts().saturated)
+    };
+    for exec in [Exec::REFERENCE, Exec::default()] {
+        assert_eq!(fold(ReduceOp::Mean, exec), (2.0, 0), "{exec:?}");
+        // The sum itself saturates (to 2^(63/8) ≈ 234.75) where it is rounded to LNS8.
+        assert_eq!(fold(ReduceOp::Sum, exec), ((63.0f64 / 8.0).exp2(), 1));
+    }
 }
 
 #[test]

@@ -255,34 +255,14 @@ pub(crate) fn reduce_all(t: &LnsTensor, op: ReduceOp) -> LnsTensor {
     reduce_dim(&flat, 0, op)
 }
 
-/// The log of a positive count `n` (for means and average pools) in code units of the
-/// device format: `log2(n)` rounded once, as the code of `n` — but not saturated, so
-/// that [`div_by_count`] stays right where `n` exceeds the format's largest value (a
-/// 16×16 pool in 8:3, whose largest value is 234.75). Counted as one conversion.
-pub(crate) fn count_log(device: &LnsDevice, n: usize) -> i64 {
+/// [`lns_core::arith::count_log`] of a positive count `n` in code units of `fmt` (the
+/// divisor of an average pool), counted as one conversion on the device's unit.
+pub(crate) fn count_log(device: &LnsDevice, fmt: Format, n: usize) -> i64 {
     device.arith().record_ops(OpCounts {
         convert: 1,
         ..OpCounts::default()
     });
-    ((n as f64).log2() * device.format().scale() as f64).round() as i64
-}
-
-/// `a / n` for the [`count_log`] `log_n` of a count: a subtraction of logs, saturated
-/// or flushed once; equal to `arith::div` by the code of `n` wherever that code is `n`'s
-/// own (not saturated).
-pub(crate) fn div_by_count(fmt: Format, a: i32, log_n: i64, cnt: &mut Counts) -> i32 {
-    use lns_core::code::{log_of, sign_of};
-    if is_zero(fmt, a) {
-        return fmt.zero();
-    }
-    lns_core::convert::clamp_log(fmt, log_of(a) as i64 - log_n, sign_of(a), cnt)
-}
-
-/// `x / n` elementwise (exact but for the rounding of `log2(n)`: a subtraction of logs).
-pub(crate) fn div_count(t: LnsTensor, n: usize) -> LnsTensor {
-    let fmt = t.format();
-    let log_n = count_log(&t.device, n);
-    map(&t, |a, cnt| div_by_count(fmt, a, log_n, cnt))
+    arith::count_log(fmt, n)
 }
 
 /// Which running fold [`cumulative`] computes.

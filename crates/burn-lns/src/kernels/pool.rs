@@ -2,9 +2,10 @@
 //! 1-D-as-2-D defaults).
 //!
 //! Averages sum their window in index order (row-major taps) in the accumulator
-//! format, round once, then divide by the code of the count (an exact log
-//! subtraction). Backward passes scatter each output gradient, in output index order,
-//! into an accumulator-format buffer and round each input gradient once at the end.
+//! format, divide there by the count (a subtraction of `log2(n)` rounded to the
+//! accumulator's fraction) and round once. Backward passes divide each output gradient
+//! by its count in the accumulator format and scatter it, in output index order, into
+//! an accumulator-format buffer, rounding each input gradient once at the end.
 //! Max pools compare codes exactly; the first maximal tap wins.
 
 use burn_backend::TensorMetadata;
@@ -14,7 +15,7 @@ use lns_core::convert::recode;
 use lns_core::{CodeStorage, Counts, OpCounts};
 use rayon::prelude::*;
 
-use super::{count_log, div_by_count, sum_counts};
+use super::{count_log, sum_counts};
 use crate::tensor::{Code, LnsTensor, contiguous, flex_from_vec, with_storage};
 
 /// Output length of a pool (burn-flex's rule: a window that does not fit the padded
@@ -173,9 +174,9 @@ pub(crate) fn avg_pool(
                         } else {
                             wy.valid.len() * wx.valid.len()
                         };
-                        let sum = recode(af, f, acc, &mut cnt);
-                        let log_n = count_log(&x.device, n.max(1));
-                        dst[y * ow + xx] = C::narrow(div_by_count(f, sum, log_n, &mut cnt));
+                        let log_n = count_log(&x.device, af, n.max(1));
+                        let mean = arith::div_by_count(af, acc, log_n, &mut cnt);
+                        dst[y * ow + xx] = C::narrow(recode(af, f, mean, &mut cnt));
                     }
                 }
                 cnt
@@ -211,9 +212,9 @@ pub(crate) fn avg_pool_backward(
                     } else {
                         wy.valid.len() * wx.valid.len()
                     };
-                    let log_n = count_log(&grad.device, n.max(1));
-                    let share = div_by_count(f, gp[y * ow + xx], log_n, cnt);
-                    let share = recode(f, af, share, cnt);
+                    let log_n = count_log(&grad.device, af, n.max(1));
+                    let g = recode(f, af, gp[y * ow + xx], cnt);
+                    let share = arith::div_by_count(af, g, log_n, cnt);
                     for &iy in &wy.valid {
                         for &ix in &wx.valid {
                             let a = &mut acc[iy * w + ix];

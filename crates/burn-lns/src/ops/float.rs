@@ -499,13 +499,11 @@ impl FloatTensorOps<Lns> for Lns {
     }
 
     fn float_mean(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {
-        let n = tensor.shape().num_elements();
-        kernels::div_count(kernels::reduce_all(&tensor, ReduceOp::Sum), n.max(1))
+        kernels::reduce_all(&tensor, ReduceOp::Mean)
     }
 
     fn float_mean_dim(tensor: FloatTensor<Lns>, dim: usize) -> FloatTensor<Lns> {
-        let n = tensor.shape()[dim];
-        kernels::div_count(kernels::reduce_dim(&tensor, dim, ReduceOp::Sum), n.max(1))
+        kernels::reduce_dim(&tensor, dim, ReduceOp::Mean)
     }
 
     fn float_cumsum(tensor: FloatTensor<Lns>, dim: usize) -> FloatTensor<Lns> {

@@ -697,3 +697,31 @@ fn device_strings_accept_whitespace_and_any_case_and_print_back() {
         assert_eq!(d.config().to_string().parse::<LnsDevice>().unwrap(), d);
     }
 }
+
+/// Means and average pools sum in the accumulator and divide there before rounding once:
+/// on LNS8 (largest value 234.75) with a 16:10 accumulator, 300 twos (sum 600) average
+/// to 2, so does a 16×16 pool of twos, and a 16×16 pool's gradient shares (0.5/256,
+/// below LNS8's smallest value) add up in the accumulator instead of flushing one by one.
+#[test]
+fn means_and_average_pools_divide_in_a_wide_accumulator() {
+    use burn::backend::Autodiff;
+    use burn::tensor::module::avg_pool2d;
+    let d = dev("lns8:acc=16:10");
+    let x = Tensor::<Lns, 2>::full([3, 300], 2.0, &d);
+    assert_eq!(f64s(x.clone().mean()), vec![2.0]);
+    assert_eq!(f64s(x.mean_dim(1)), vec![2.0; 3]);
+    let x = Tensor::<Lns, 4>::full([1, 1, 16, 16], 2.0, &d);
+    assert_eq!(
+        f64s(avg_pool2d(x, [16, 16], [16, 16], [0, 0], true, false)),
+        vec![2.0]
+    );
+
+    let x = Tensor::<Autodiff<Lns>, 4>::from_inner(Tensor::full([1, 1, 31, 31], 1.0, &d))
+        .require_grad();
+    let y = avg_pool2d(x.clone(), [16, 16], [1, 1], [0, 0], true, false);
+    let grads = (y * 0.5).sum().backward();
+    let dx = f64s(x.grad(&grads).expect("x takes part"));
+    // The centre input lies in all 256 windows: 256 shares of 0.5/256.
+    let centre = dx[15 * 31 + 15];
+    assert!((centre - 0.5).abs() < 0.03, "centre gradient {centre}");
+}

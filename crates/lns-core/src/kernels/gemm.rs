@@ -10,9 +10,10 @@ use super::lanes::{
     LANES, LaneCounts, LaneEngine, MacParams, PortableLanes, fits_steps, interleave,
     interleave_steps,
 };
-use super::scalar::dot_codes;
+use super::scalar::divided_dot_codes;
 use super::transpose::columns_to_rows;
 use super::{Exec, SimdLevel};
+use crate::arith::div_by_count;
 use crate::code::CodeStorage;
 use crate::convert::{is_zero, recode};
 use crate::error::{LnsError, Result};
@@ -130,18 +131,22 @@ pub fn gemm<C: CodeStorage>(
         out.fill(C::narrow(arith.format().zero()));
         return Ok(());
     }
-    let counts = products(arith, a, b, out, exec);
+    let counts = products(arith, a, b, out, 0, exec);
     arith.record(counts);
     Ok(())
 }
 
 /// The body of [`gemm`] for checked, non-empty operands with `A.cols > 0`: fills `out`
-/// and returns the events, recording neither them nor the operation counts.
+/// and returns the events, recording neither them nor the operation counts. Each dot
+/// product is divided by the count whose [`crate::arith::count_log`] in the
+/// accumulator's fraction is `log_n` (0: none) before it is rounded to the operand
+/// format ([`crate::arith::div_by_count`] in the accumulator format).
 pub(super) fn products<C: CodeStorage>(
     arith: &Arith,
     a: MatRef<'_, C>,
     b: MatRef<'_, C>,
     out: &mut [C],
+    log_n: i64,
     exec: Exec,
 ) -> Counts {
     let params = MacParams::new(arith).filter(|_| exec.simd != SimdLevel::Scalar);
@@ -155,6 +160,7 @@ pub(super) fn products<C: CodeStorage>(
                 p: &p,
                 tab: &tab,
                 engine,
+                log_n,
             };
             if prefer_transposed(arith, a, b, engine.lanes()) {
                 // Cᵀ = Bᵀ·Aᵀ: the same dot products (a product of two codes does not
@@ -167,7 +173,7 @@ pub(super) fn products<C: CodeStorage>(
                 lanes.run(a, b, dst, exec.parallel)
             }
         }
-        _ => gemm_reference(arith, a, b, out, exec.parallel),
+        _ => gemm_reference(arith, a, b, out, log_n, exec.parallel),
     }
 }
 
@@ -214,6 +220,7 @@ fn gemm_reference<C: CodeStorage>(
     a: MatRef<'_, C>,
     b: MatRef<'_, C>,
     out: &mut [C],
+    log_n: i64,
     parallel: bool,
 ) -> Counts {
     let n = b.cols;
@@ -222,7 +229,7 @@ fn gemm_reference<C: CodeStorage>(
         for (j, o) in dst.iter_mut().enumerate() {
             let av = (0..a.cols).map(|k| a.at(i, k));
             let bv = (0..b.rows).map(|k| b.at(k, j));
-            *o = C::narrow(dot_codes(arith, av, bv, &mut t));
+            *o = C::narrow(divided_dot_codes(arith, av, bv, log_n, &mut t));
         }
         t
     };
@@ -421,6 +428,8 @@ struct Lanes<'a> {
     p: &'a MacParams,
     tab: &'a [i32],
     engine: Engine,
+    /// The count's log every output is divided by ([`products`]).
+    log_n: i64,
 }
 
 impl Lanes<'_> {
@@ -456,6 +465,7 @@ impl Lanes<'_> {
                     panel,
                     zero,
                     dst,
+                    log_n: self.log_n,
                     counts: Counts::default(),
                 };
                 run_engine(self.engine, &mut job);
@@ -564,6 +574,8 @@ pub(super) struct TileJob<'a, C> {
     pub(super) panel: &'a mut [C],
     zero: C,
     dst: OutPtr<C>,
+    /// The count's log every output is divided by ([`products`]).
+    log_n: i64,
     counts: Counts,
 }
 
@@ -614,8 +626,8 @@ impl<C: CodeStorage> TileJob<'_, C> {
     }
 
     /// Writes row `i` of the task's output, columns `j0 .. j0 + width`, from one tile
-    /// row's accumulator codes rounded to the operand format, and adds the lanes'
-    /// event counts.
+    /// row's accumulator codes divided by the task's count (if any) and rounded to the
+    /// operand format, and adds the lanes' event counts.
     pub(super) fn store_row<const W: usize>(
         &mut self,
         i: usize,
@@ -627,7 +639,12 @@ impl<C: CodeStorage> TileJob<'_, C> {
         let (fmt, acc_fmt) = (self.arith.format(), self.arith.acc_format());
         let mut t = Counts::default();
         let mut row = [self.zero; W];
-        if acc_fmt == fmt {
+        if self.log_n != 0 {
+            for (o, &code) in row.iter_mut().zip(codes).take(width) {
+                let mean = div_by_count(acc_fmt, code, self.log_n, &mut t);
+                *o = C::narrow(recode(acc_fmt, fmt, mean, &mut t));
+            }
+        } else if acc_fmt == fmt {
             // In the operand format itself the codes need no rounding, only the one
             // zero code (what `recode` returns for them); a select, so it vectorizes.
             let zero = fmt.zero();

@@ -25,6 +25,11 @@ use crate::unit::Arith;
 pub enum ReduceOp {
     /// Sum in the accumulator format, rounded to the operand format at the end.
     Sum,
+    /// Mean: the sum in the accumulator format, divided there by the axis length
+    /// ([`arith::div_by_count`] by its [`arith::count_log`] in the accumulator's
+    /// fraction), rounded to the operand format once. A wider accumulator thus holds
+    /// sums beyond the operand format's range. The mean of an empty axis is 0.
+    Mean,
     /// Product (exact integer adds of logs, saturating).
     Prod,
     /// Largest value.
@@ -35,7 +40,8 @@ pub enum ReduceOp {
 
 /// `out[o, i] = fold_k x[o, k, i]` over `k = 0..len` in order; `x` is `[outer, len,
 /// inner]` row-major and `out` is `[outer, inner]`. An empty axis gives the identity
-/// (0 for sums, 1 for products); max/min of an empty axis is an error. Sums run on
+/// (0 for sums and means, 1 for products); max/min of an empty axis is an error. Sums
+/// and means run on
 /// `exec`'s SIMD level (module notes), the other folds as scalar loops; every level and
 /// thread count gives the same codes and events.
 ///
@@ -74,6 +80,13 @@ pub fn reduce_axis<C: CodeStorage>(
             lns_add: folds,
             ..OpCounts::default()
         },
+        // The count's log (one conversion) and one subtraction per output.
+        ReduceOp::Mean => OpCounts {
+            lns_add: folds,
+            int_add: out.len() as u64,
+            convert: 1,
+            ..OpCounts::default()
+        },
         ReduceOp::Prod => OpCounts {
             int_add: folds,
             ..OpCounts::default()
@@ -83,15 +96,19 @@ pub fn reduce_axis<C: CodeStorage>(
             ..OpCounts::default()
         },
     });
-    let on_lanes = op == ReduceOp::Sum
+    let log_n = match op {
+        ReduceOp::Mean => arith::count_log(arith.acc_format(), len),
+        _ => 0,
+    };
+    let on_lanes = matches!(op, ReduceOp::Sum | ReduceOp::Mean)
         && len > 1
         && exec.simd != SimdLevel::Scalar
         && MacParams::new(arith).is_some();
     let counts = if on_lanes {
-        sum_on_lanes(arith, x, len, inner, out, exec)
+        sum_on_lanes(arith, x, len, inner, out, log_n, exec)
     } else {
         match arith.acc_delta().table() {
-            Some(d) => fold(arith, d, op, x, len, inner, out, exec.parallel),
+            Some(d) => fold(arith, d, op, x, len, inner, out, log_n, exec.parallel),
             None => fold(
                 arith,
                 arith.acc_delta(),
@@ -100,6 +117,7 @@ pub fn reduce_axis<C: CodeStorage>(
                 len,
                 inner,
                 out,
+                log_n,
                 exec.parallel,
             ),
         }
@@ -111,14 +129,16 @@ pub fn reduce_axis<C: CodeStorage>(
 /// Codes of `x` per parallel task of [`sum_on_lanes`], at least.
 const TASK_CODES: usize = 1 << 14;
 
-/// [`ReduceOp::Sum`] as products with a row of ones (module notes), in tasks of about
-/// [`TASK_CODES`] input codes run one thread each.
+/// [`ReduceOp::Sum`] (and [`ReduceOp::Mean`], whose outputs are divided by the count
+/// whose log is `log_n`) as products with a row of ones (module notes), in tasks of
+/// about [`TASK_CODES`] input codes run one thread each.
 fn sum_on_lanes<C: CodeStorage>(
     arith: &Arith,
     x: &[C],
     len: usize,
     inner: usize,
     out: &mut [C],
+    log_n: i64,
     exec: Exec,
 ) -> Counts {
     let ones = vec![C::narrow(arith.format().one()); len];
@@ -151,7 +171,14 @@ fn sum_on_lanes<C: CodeStorage>(
         let n = dst.len();
         if inner == 1 {
             let a = MatRef::row_major(&x[start..start + n * len], n, len);
-            products(arith, a, MatRef::row_major(&ones, len, 1), dst, serial)
+            products(
+                arith,
+                a,
+                MatRef::row_major(&ones, len, 1),
+                dst,
+                log_n,
+                serial,
+            )
         } else {
             let b = MatRef {
                 data: &x[start..],
@@ -160,7 +187,14 @@ fn sum_on_lanes<C: CodeStorage>(
                 row_stride: inner,
                 col_stride: 1,
             };
-            products(arith, MatRef::row_major(&ones, 1, len), b, dst, serial)
+            products(
+                arith,
+                MatRef::row_major(&ones, 1, len),
+                b,
+                dst,
+                log_n,
+                serial,
+            )
         }
     };
     let sum = |mut a: Counts, b: Counts| {
@@ -175,7 +209,7 @@ fn sum_on_lanes<C: CodeStorage>(
 }
 
 /// The scalar fold of every output, split over rayon's threads when `parallel` and
-/// the input is large.
+/// the input is large; means divide by the count whose log is `log_n`.
 #[allow(clippy::too_many_arguments)]
 fn fold<C: CodeStorage>(
     arith: &Arith,
@@ -185,6 +219,7 @@ fn fold<C: CodeStorage>(
     len: usize,
     inner: usize,
     out: &mut [C],
+    log_n: i64,
     parallel: bool,
 ) -> Counts {
     let (f, af) = (arith.format(), arith.acc_format());
@@ -192,7 +227,7 @@ fn fold<C: CodeStorage>(
         let mut t = Counts::default();
         let slab = &x[o * len * inner..(o + 1) * len * inner];
         match op {
-            ReduceOp::Sum => {
+            ReduceOp::Sum | ReduceOp::Mean => {
                 let mut acc = vec![af.zero(); inner];
                 for row in slab.chunks_exact(inner) {
                     for (a, v) in acc.iter_mut().zip(row) {
@@ -200,6 +235,11 @@ fn fold<C: CodeStorage>(
                     }
                 }
                 for (d, a) in dst.iter_mut().zip(acc) {
+                    let a = if log_n != 0 {
+                        arith::div_by_count(af, a, log_n, &mut t)
+                    } else {
+                        a
+                    };
                     *d = C::narrow(recode(af, f, a, &mut t));
                 }
             }

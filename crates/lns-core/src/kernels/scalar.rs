@@ -1,6 +1,6 @@
 //! The scalar reference: one output at a time, in the canonical order.
 
-use crate::arith::{add, mul};
+use crate::arith::{add, div_by_count, mul};
 use crate::code::CodeStorage;
 use crate::convert::recode;
 use crate::delta::DeltaFn;
@@ -16,9 +16,22 @@ pub fn dot_codes(
     b: impl IntoIterator<Item = i32>,
     t: &mut impl Tally,
 ) -> i32 {
+    divided_dot_codes(arith, a, b, 0, t)
+}
+
+/// [`dot_codes`] divided by a count before the rounding: the accumulator's sum, divided
+/// by `log_n` ([`crate::arith::count_log`] in the accumulator's fraction; 0 for none)
+/// with [`div_by_count`] in the accumulator format, then rounded to the operand format.
+pub(crate) fn divided_dot_codes(
+    arith: &Arith,
+    a: impl IntoIterator<Item = i32>,
+    b: impl IntoIterator<Item = i32>,
+    log_n: i64,
+    t: &mut impl Tally,
+) -> i32 {
     match arith.acc_delta().table() {
-        Some(table) => dot_with(arith, table, a, b, t),
-        None => dot_with(arith, arith.acc_delta(), a, b, t),
+        Some(table) => dot_with(arith, table, a, b, log_n, t),
+        None => dot_with(arith, arith.acc_delta(), a, b, log_n, t),
     }
 }
 
@@ -27,6 +40,7 @@ fn dot_with(
     delta: &impl DeltaFn,
     a: impl IntoIterator<Item = i32>,
     b: impl IntoIterator<Item = i32>,
+    log_n: i64,
     t: &mut impl Tally,
 ) -> i32 {
     let (f, af) = (arith.format(), arith.acc_format());
@@ -34,6 +48,9 @@ fn dot_with(
     for (x, y) in a.into_iter().zip(b) {
         let p = mul(af, recode(f, af, x, t), recode(f, af, y, t), t);
         acc = add(af, delta, acc, p, t);
+    }
+    if log_n != 0 {
+        acc = div_by_count(af, acc, log_n, t);
     }
     recode(af, f, acc, t)
 }
