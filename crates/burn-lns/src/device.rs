@@ -219,7 +219,8 @@ impl FromStr for LnsConfig {
     /// `portable`, `avx2`, `avx512` (default: the best this CPU runs; every level gives
     /// the same codes). Device presets (`lns12-pwl`, `lns32-ref`, see
     /// [`LnsDevice::PRESETS`]) are accepted too, also with a `:simd=LEVEL` suffix.
-    /// Names and keys are case-insensitive; `acc=` and `simd=` may each appear once.
+    /// Names and keys are case-insensitive; `acc=` and `simd=` may each appear once,
+    /// `simd=` anywhere after the format.
     /// Examples: `lns16`, `lns16:lut`, `12:6:pwl`, `12:6:pwl-uniform`,
     /// `12:6:pwl=fit12.json`, `16:10:lut:acc=20:14`, `lns16:simd=scalar`.
     fn from_str(text: &str) -> Result<Self, LnsError> {
@@ -227,13 +228,18 @@ impl FromStr for LnsConfig {
             text: text.to_string(),
             why,
         };
-        let lower = text.to_ascii_lowercase();
-        if let Some(pos) = lower.rfind(":simd=") {
-            if lower[..pos].contains(":simd=") {
+        // `simd=` may stand anywhere after the format: take it out, parse the rest.
+        let tokens: Vec<&str> = text.split(':').collect();
+        let is_simd = |t: &str| t.trim().to_ascii_lowercase().starts_with("simd=");
+        if let Some(at) = tokens.iter().position(|t| is_simd(t)) {
+            if tokens.iter().filter(|t| is_simd(t)).count() > 1 {
                 return Err(err("simd= is given twice".to_string()));
             }
-            let level = parse_simd(text[pos + 6..].trim())?;
-            let cfg = LnsConfig::from_str(&text[..pos])?.with_simd(level);
+            let level = parse_simd(tokens[at].trim()[5..].trim())?;
+            let rest: Vec<&str> = (tokens[..at].iter().chain(&tokens[at + 1..]))
+                .copied()
+                .collect();
+            let cfg = LnsConfig::from_str(&rest.join(":"))?.with_simd(level);
             cfg.build()?;
             return Ok(cfg);
         }
@@ -672,6 +678,27 @@ mod tests {
                 .to_string();
             assert!(e.contains("cannot run"), "{e}");
         }
+    }
+
+    /// `simd=` was read as everything after it, so `16:10:simd=scalar:acc=20:14` was
+    /// refused with "expected a SIMD level" for `scalar:acc=20:14`.
+    #[test]
+    fn simd_may_stand_before_other_keys_and_an_error_names_its_own_token() {
+        let want: LnsConfig = "16:10:lut:acc=20:14:simd=scalar".parse().unwrap();
+        for text in [
+            "16:10:simd=scalar:lut:acc=20:14",
+            "16:10:lut:SIMD=Scalar:acc=20:14",
+        ] {
+            assert_eq!(text.parse::<LnsConfig>().unwrap(), want, "{text}");
+        }
+        let preset: LnsConfig = "lns12-pwl:simd=portable".parse().unwrap();
+        assert_eq!(preset.simd, Some(SimdLevel::Portable));
+        let e = "16:10:simd=sse9:acc=20:14"
+            .parse::<LnsConfig>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`sse9`") || e.contains("\"sse9\""), "{e}");
+        assert!(!e.contains("acc"), "{e}");
     }
 
     /// `acc=` was matched case-sensitively while names, Δ and `simd=` are not, so

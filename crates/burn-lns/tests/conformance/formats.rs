@@ -648,7 +648,7 @@ fn malformed_device_strings_are_typed_errors_that_say_why() {
         "16:10:pwl:exact",
         "16:10:simd=",
         "16:10:simd=scalar:simd=portable",
-        "16:10:simd=scalar:acc=20:14",
+        "16:10:simd=scalar:acc=20",
         "lns16:bogus",
         "lns99",
         "99999999999:1",
