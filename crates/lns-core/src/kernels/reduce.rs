@@ -41,9 +41,8 @@ pub enum ReduceOp {
 /// `out[o, i] = fold_k x[o, k, i]` over `k = 0..len` in order; `x` is `[outer, len,
 /// inner]` row-major and `out` is `[outer, inner]`. An empty axis gives the identity
 /// (0 for sums and means, 1 for products); max/min of an empty axis is an error. Sums
-/// and means run on
-/// `exec`'s SIMD level (module notes), the other folds as scalar loops; every level and
-/// thread count gives the same codes and events.
+/// and means run on `exec`'s SIMD level (module notes), the other folds as scalar
+/// loops; every level and thread count gives the same codes and events.
 ///
 /// # Errors
 /// [`LnsError::Shape`] for wrong lengths or max/min over an empty axis.
