@@ -108,14 +108,63 @@ fn cmp(
     plain(f(kernels::keys(&lhs), kernels::keys(&rhs), out), &lhs)
 }
 
-fn cmp_elem(
-    lhs: LnsTensor,
-    rhs: Scalar,
-    f: fn(FlexTensor, Scalar, BoolDType) -> FlexTensor,
-    out: BoolDType,
-) -> LnsPlainTensor {
-    let key = kernels::key_of(lhs.format(), scalar_code(&lhs, rhs));
-    plain(f(kernels::keys(&lhs), Scalar::Int(key as i64), out), &lhs)
+/// A comparison of every element with a scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Versus {
+    Equal,
+    NotEqual,
+    Greater,
+    GreaterEqual,
+    Lower,
+    LowerEqual,
+}
+
+/// Compares every element of `lhs` with the scalar `rhs` on order keys. The scalar is
+/// its code (rounded like any scalar operand, ±∞ saturated to ±max), except where it is
+/// not a value of that code: a NaN compares false (`NotEqual`: true), and a nonzero
+/// scalar that the format flushes to zero lies strictly between zero and the smallest
+/// code of its sign (`x > 1e-6` is false for zeros, `x == 1e-6` false everywhere).
+fn cmp_elem(lhs: LnsTensor, rhs: Scalar, op: Versus, out: BoolDType) -> LnsPlainTensor {
+    let fmt = lhs.format();
+    let (value, code) = (scalar_f64(rhs), scalar_code(&lhs, rhs));
+    let keys = kernels::keys(&lhs);
+    let constant = |holds: bool| {
+        let f = if holds {
+            Flex::int_equal
+        } else {
+            Flex::int_not_equal
+        };
+        f(keys.clone(), keys.clone(), out)
+    };
+    let key = |k: i32| Scalar::Int(i64::from(k));
+    let result = if value.is_nan() {
+        constant(op == Versus::NotEqual)
+    } else if value != 0.0 && kernels::code_is_zero(fmt, code) {
+        // Between the keys `below` and `below + 1` (key 0 is zero, ±1 the smallest codes).
+        let below = if value > 0.0 { 0 } else { -1 };
+        match op {
+            Versus::Equal => constant(false),
+            Versus::NotEqual => constant(true),
+            Versus::Greater | Versus::GreaterEqual => {
+                Flex::int_greater_elem(keys.clone(), key(below), out)
+            }
+            Versus::Lower | Versus::LowerEqual => {
+                Flex::int_lower_equal_elem(keys.clone(), key(below), out)
+            }
+        }
+    } else {
+        let k = key(kernels::key_of(fmt, code));
+        let f = match op {
+            Versus::Equal => Flex::int_equal_elem,
+            Versus::NotEqual => Flex::int_not_equal_elem,
+            Versus::Greater => Flex::int_greater_elem,
+            Versus::GreaterEqual => Flex::int_greater_equal_elem,
+            Versus::Lower => Flex::int_lower_elem,
+            Versus::LowerEqual => Flex::int_lower_equal_elem,
+        };
+        f(keys.clone(), k, out)
+    };
+    plain(result, &lhs)
 }
 
 fn index_values(t: &LnsPlainTensor) -> Vec<i64> {
@@ -407,7 +456,7 @@ impl FloatTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Lns> {
-        cmp_elem(lhs, rhs, Flex::int_equal_elem, out_dtype)
+        cmp_elem(lhs, rhs, Versus::Equal, out_dtype)
     }
 
     fn float_not_equal_elem(
@@ -415,7 +464,7 @@ impl FloatTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Lns> {
-        cmp_elem(lhs, rhs, Flex::int_not_equal_elem, out_dtype)
+        cmp_elem(lhs, rhs, Versus::NotEqual, out_dtype)
     }
 
     fn float_greater(
@@ -431,7 +480,7 @@ impl FloatTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Lns> {
-        cmp_elem(lhs, rhs, Flex::int_greater_elem, out_dtype)
+        cmp_elem(lhs, rhs, Versus::Greater, out_dtype)
     }
 
     fn float_greater_equal(
@@ -447,7 +496,7 @@ impl FloatTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Lns> {
-        cmp_elem(lhs, rhs, Flex::int_greater_equal_elem, out_dtype)
+        cmp_elem(lhs, rhs, Versus::GreaterEqual, out_dtype)
     }
 
     fn float_lower(
@@ -463,7 +512,7 @@ impl FloatTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Lns> {
-        cmp_elem(lhs, rhs, Flex::int_lower_elem, out_dtype)
+        cmp_elem(lhs, rhs, Versus::Lower, out_dtype)
     }
 
     fn float_lower_equal(
@@ -479,7 +528,7 @@ impl FloatTensorOps<Lns> for Lns {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Lns> {
-        cmp_elem(lhs, rhs, Flex::int_lower_equal_elem, out_dtype)
+        cmp_elem(lhs, rhs, Versus::LowerEqual, out_dtype)
     }
 
     fn float_sum(tensor: FloatTensor<Lns>) -> FloatTensor<Lns> {

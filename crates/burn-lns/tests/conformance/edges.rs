@@ -165,6 +165,34 @@ fn scalar_comparisons_use_the_scalars_code() {
     assert_eq!(bools(t.lower_elem(0.3)), vec![false]);
 }
 
+/// docs/ops.md: a nonzero scalar that the format flushes to zero lies strictly between
+/// zero and the smallest code of its sign, and a NaN scalar compares false (`x >= 1e-6`
+/// was true for zeros on lns16, `equal_elem(NaN)` true for zeros); ±∞ still stand for
+/// ±max, which Burn's masking relies on.
+#[test]
+fn scalar_comparisons_keep_flushed_scalars_off_zero_and_nan_false() {
+    let d = LnsDevice::lns16();
+    let t = Tensor::<Lns, 1>::from_floats([0.0, 1e-3, -1e-3, 1.0], &d);
+    let bools = |b: Tensor<Lns, 1, burn::tensor::Bool>| b.into_data().to_vec::<bool>().unwrap();
+    let (tiny, f, tr) = (1e-6, false, true);
+    assert_eq!(bools(t.clone().greater_elem(tiny)), [f, tr, f, tr]);
+    assert_eq!(bools(t.clone().greater_equal_elem(tiny)), [f, tr, f, tr]);
+    assert_eq!(bools(t.clone().lower_elem(tiny)), [tr, f, tr, f]);
+    assert_eq!(bools(t.clone().lower_equal_elem(tiny)), [tr, f, tr, f]);
+    assert_eq!(bools(t.clone().greater_elem(-tiny)), [tr, tr, f, tr]);
+    assert_eq!(bools(t.clone().lower_equal_elem(-tiny)), [f, f, tr, f]);
+    assert_eq!(bools(t.clone().equal_elem(tiny)), [f; 4]);
+    assert_eq!(bools(t.clone().not_equal_elem(-tiny)), [tr; 4]);
+    for nan in [f32::NAN, -f32::NAN] {
+        assert_eq!(bools(t.clone().equal_elem(nan)), [f; 4]);
+        assert_eq!(bools(t.clone().greater_equal_elem(nan)), [f; 4]);
+        assert_eq!(bools(t.clone().lower_equal_elem(nan)), [f; 4]);
+        assert_eq!(bools(t.clone().not_equal_elem(nan)), [tr; 4]);
+    }
+    let masked = Tensor::<Lns, 1>::from_floats([f32::NEG_INFINITY, 0.0], &d);
+    assert_eq!(bools(masked.equal_elem(f32::NEG_INFINITY)), [tr, f]);
+}
+
 /// docs/ops.md: a float exponent tensor holds codes; one that encodes an integer is
 /// that integer (3 is 2.9999968 in 16:10), any other gives a negative base no real
 /// power (0, counted).
