@@ -22,9 +22,8 @@
 //! the range. Where one happened, or an accumulator or a product may be zero otherwise,
 //! the masked step, which handles zeros, cancellations and flushes of products and of
 //! sums (counted), computes the row's sums from the same accumulators. The dense step
-//! takes 22 vector operations per 16 lanes (24 in panels with a zero), the masked step
-//! about 30. A is packed once per task as broadcastable left operands and B's panel
-//! rows are prepared once per panel, so a row step spends no vector operation on either.
+//! takes 23 vector operations per 16 lanes (25 in panels with a zero), the masked step
+//! about 32.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -287,19 +286,13 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let c = Consts::new::<FULL>(p, job.arith(), job.tab);
     let mut tries = Tries::default();
     let mut floors = Vec::with_capacity(job.k);
-    let mut rows_b = Vec::with_capacity(job.k);
-    let lefts = pack_lefts(job);
     let n = job.b.cols;
     for j0 in (0..n).step_by(LANES) {
         let width = LANES.min(n - j0);
         job.pack::<LANES>(j0, width);
-        // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
-        let zeros = unsafe { prepare_panel(job, &c, &mut rows_b, &mut floors) };
         let panel = Panel {
-            zeros,
+            zeros: panel_floors(job, &mut floors),
             floors: &floors,
-            rows: &rows_b,
-            lefts: &lefts,
             j0,
             width,
         };
@@ -321,111 +314,39 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
 struct Panel<'a> {
     /// Whether it holds a zero (or padding).
     zeros: bool,
-    /// Its rows' floors ([`prepare_panel`]).
+    /// Its rows' floors ([`panel_floors`]).
     floors: &'a [i32],
-    /// Its rows prepared for the clean path ([`prepare_panel`]).
-    rows: &'a [CleanRow],
-    /// The task's A codes as left operands, `k` per row ([`pack_lefts`]).
-    lefts: &'a [PackedLeft],
     j0: usize,
     width: usize,
 }
 
-/// One row of the B panel as the clean path reads it, prepared once per panel.
-struct CleanRow {
-    /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
-    by_sign: [__m256i; 2],
-    /// All ones where B is zero.
-    zero: __m256i,
-}
-
-/// Prepares every row of the panel just packed for the clean path, into `rows`, and
-/// finds its floor, into `floors`: the smallest product part `(b & !1) << shift` of its
-/// non-zero codes ([`ZERO_ROW`] if none). A product `a·b` of a non-zero A code against
-/// the row is zero or does not underflow where `((a & !1) << shift) + floor ≥
-/// min_code` (an odd sign bit cannot lift an even sum below the even `min_code` to it).
-/// Returns whether the panel holds a zero.
-///
-/// # Safety
-/// The CPU supports AVX2; the panel holds `k` rows of 16 codes, which are i8 or i16.
-#[target_feature(enable = "avx2")]
-unsafe fn prepare_panel<C: CodeStorage>(
-    job: &TileJob<'_, C>,
-    c: &Consts,
-    rows: &mut Vec<CleanRow>,
-    floors: &mut Vec<i32>,
-) -> bool {
-    rows.clear();
-    floors.clear();
-    let mut zeros = false;
-    for codes in job.panel[..job.k * LANES].chunks_exact(LANES) {
-        // SAFETY: 16 readable codes (the caller's contract).
-        let b = unsafe { prepare(job.p, c, codes.as_ptr()) };
-        let zero_bytes = _mm256_movemask_epi8(b.zero);
-        zeros |= zero_bytes != 0;
-        floors.push(if zero_bytes == -1 {
-            ZERO_ROW
-        } else {
-            let even = _mm256_andnot_si256(c.one, b.by_sign[0]);
-            smallest(_mm256_blendv_epi8(
-                even,
-                _mm256_set1_epi16(i16::MAX),
-                b.zero,
-            ))
-        });
-        rows.push(CleanRow {
-            by_sign: b.by_sign,
-            zero: b.zero,
-        });
-    }
-    zeros
-}
-
-/// The smallest of 16 i16 lanes.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn smallest(x: __m256i) -> i32 {
-    let eight = _mm_min_epi16(_mm256_castsi256_si128(x), _mm256_extracti128_si256::<1>(x));
-    // `phminposuw` finds the smallest u16: flipping bit 15 maps i16 order onto it.
-    let flip = _mm_set1_epi16(i16::MIN);
-    let min = _mm_minpos_epu16(_mm_xor_si128(eight, flip));
-    i32::from((_mm_cvtsi128_si32(min) as u16 ^ 0x8000) as i16)
-}
-
-/// An A code as the clean path's left operand, packed once per task.
-#[derive(Clone, Copy)]
-#[repr(C)]
-struct PackedLeft {
-    /// The product part in both halves: one 32-bit broadcast fills every i16 lane.
-    even: u32,
-    /// `part | sign` ([`Left`]), or [`ZERO_LEFT`] for a zero code.
-    left: i32,
-}
-
-/// [`PackedLeft::left`] of a zero A code (odd, below every product part).
-const ZERO_LEFT: i32 = i32::MIN | 1;
-
-/// The task's A as packed left operands, row-major `rows × k`.
-fn pack_lefts<C: CodeStorage>(job: &TileJob<'_, C>) -> Vec<PackedLeft> {
-    let (p, k, step) = (job.p, job.k, job.a_col_stride());
-    let mut lefts = Vec::with_capacity(job.rows * k);
-    for i in 0..job.rows {
-        let [row] = job.a_rows::<1>(i);
-        for kk in 0..k {
-            let a = row[kk * step].widen();
-            let part = (a & !1) << p.shift;
-            let zero = a >> 1 == p.op_log_zero;
-            lefts.push(PackedLeft {
-                even: u32::from(part as u16) * 0x1_0001,
-                left: if zero { ZERO_LEFT } else { part | (a & 1) },
-            });
-        }
-    }
-    lefts
-}
-
 /// The floor of a panel row of zeros: no product against it underflows.
 const ZERO_ROW: i32 = i32::MAX / 4;
+
+/// For each row of the panel just packed, the smallest product part `(b & !1) << shift`
+/// of its non-zero codes ([`ZERO_ROW`] if none): a product `a·b` of a non-zero A code
+/// against the row is zero or does not underflow where `((a & !1) << shift) + floor ≥
+/// min_code` (an odd sign bit cannot lift an even sum below the even `min_code` to it).
+/// Returns whether the panel holds a zero.
+fn panel_floors<C: CodeStorage>(job: &TileJob<'_, C>, floors: &mut Vec<i32>) -> bool {
+    let p = job.p;
+    let mut zeros = false;
+    floors.clear();
+    floors.extend(job.panel[..job.k * LANES].chunks_exact(LANES).map(|row| {
+        let live = row
+            .iter()
+            .map(|b| b.widen())
+            .filter(|&b| b >= p.op_min_code);
+        let (count, smallest) = live.fold((0, i32::MAX), |(n, m), b| (n + 1, m.min(b)));
+        zeros |= count < LANES;
+        if count == 0 {
+            ZERO_ROW
+        } else {
+            (smallest & !1) << p.shift
+        }
+    }));
+    zeros
+}
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
 /// it holds, else on the full step.
@@ -570,8 +491,10 @@ unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, 
 struct Left {
     /// Its sign bit.
     sign: usize,
-    /// Its code without the sign, shifted to the accumulator's fraction (its product
-    /// part), in every lane.
+    /// Its code without the sign, shifted to the accumulator's fraction: its product
+    /// part.
+    part: i32,
+    /// `part` in every lane.
     even: __m256i,
 }
 
@@ -580,9 +503,13 @@ struct Left {
 #[target_feature(enable = "avx2")]
 #[inline]
 fn left_operand(p: &MacParams, a: i32) -> Option<Left> {
-    (a >> 1 != p.op_log_zero).then(|| Left {
-        sign: (a & 1) as usize,
-        even: _mm256_set1_epi16(((a & !1) << p.shift) as i16),
+    (a >> 1 != p.op_log_zero).then(|| {
+        let part = (a & !1) << p.shift;
+        Left {
+            sign: (a & 1) as usize,
+            part,
+            even: _mm256_set1_epi16(part as i16),
+        }
     })
 }
 
@@ -641,7 +568,9 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
 ) -> bool {
     let (k, p) = (job.k, job.p);
     let (floors, j0, width) = (panel.floors, panel.j0, panel.width);
-    let lefts: [&[PackedLeft]; R] = std::array::from_fn(|r| &panel.lefts[(i0 + r) * k..][..k]);
+    let a_rows: [&[C]; R] = job.a_rows(i0);
+    let a_step = job.a_col_stride();
+    let codes = &job.panel[..k * LANES];
     // Padding lanes hold the code of 1, which their zero products leave as it is: they
     // are never stored, and a zero there would keep every row on the masked step.
     let lanes = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -655,21 +584,21 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
     let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
         let end = k.min(k0 + CHUNK);
-        for ((kk, &floor), b) in (k0..end).zip(&floors[k0..end]).zip(&panel.rows[k0..end]) {
+        for (kk, &floor) in (k0..end).zip(&floors[k0..end]) {
+            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
+            let b = unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) };
             unroll!(R, r => {
-                // SAFETY: `kk < k`, and each row of `lefts` holds `k` operands.
-                let a = unsafe { lefts[r].get_unchecked(kk) };
-                if a.left != ZERO_LEFT {
-                    let (sign, part) = ((a.left & 1) as usize, a.left & !1);
-                    let even = _mm256_set1_epi32(a.even as i32);
-                    let product = _mm256_adds_epi16(even, b.by_sign[sign]);
-                    let dense = !dead[r] && part + floor >= p.min_code;
+                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
+                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
+                if let Some(left) = left_operand(p, a) {
+                    let product = _mm256_adds_epi16(left.even, b.by_sign[left.sign]);
+                    let dense = !dead[r] && left.part + floor >= p.min_code;
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
                     let kept = dense
-                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, b) };
+                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, &b) };
                     if !kept {
-                        unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, b) };
+                        unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, &b) };
                         dead[r] = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
                     }
                 }
@@ -756,7 +685,7 @@ unsafe fn dense_step<const FULL: bool, const ZEROS: bool>(
     acc: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
-    b: &CleanRow,
+    b: &BRow,
 ) -> bool {
     let old = *acc;
     // A zero product leaves the live accumulator as it is: the larger term, with no
@@ -802,16 +731,16 @@ unsafe fn step<const FULL: bool>(
     flushed: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
-    b: &CleanRow,
+    b: &BRow,
 ) {
     let old = *acc;
     // Zero where B is zero; below `min_code` where the product underflows.
-    let product = _mm256_blendv_epi8(product, c.zero_code, b.zero);
+    let product = _mm256_blendv_epi8(c.zero_code, product, b.nonzero);
     // The zero code is below `min_code` too: a term is zero or flushed exactly where it
     // is below it.
     let product_dead = _mm256_cmpgt_epi16(c.min_code, product);
     // A flushed product counts one (all-ones lanes are −1).
-    *flushed = _mm256_sub_epi16(*flushed, _mm256_andnot_si256(b.zero, product_dead));
+    *flushed = _mm256_sub_epi16(*flushed, _mm256_and_si256(product_dead, b.nonzero));
     let dead = _mm256_or_si256(product_dead, _mm256_cmpgt_epi16(c.min_code, old));
     // Where one term is dead the other is the larger, and the correction is 0; where
     // both live, the larger log wins, and equal logs either agree or cancel.
