@@ -23,7 +23,15 @@
 //! the masked step, which handles zeros, cancellations and flushes of products and of
 //! sums (counted), computes the row's sums from the same accumulators. The dense step
 //! takes 23 vector operations per 16 lanes (25 in panels with a zero), the masked step
-//! about 32.
+//! about 32, with operands read in place.
+//!
+//! Where A's rows are short enough, the clean path reads packed operands: a block of
+//! A's rows as left operands whose product part one 32-bit broadcast from memory puts
+//! in every lane (instead of a move and a word broadcast per step and row), and each B
+//! panel row prepared once per block (instead of once per tile). The packed rows of a
+//! block take at most [`PACKED_BYTES`]; with longer rows (the weight gradients over
+//! many images, up to 32 768 steps) a block would be too few rows to pay for preparing
+//! each panel again, and A is read in place.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -247,16 +255,24 @@ unsafe fn sums<C: CodeStorage, const FULL: bool>(
     (sum(totals.saturated), sum(totals.flushed))
 }
 
-/// One row of the B panel, prepared once for every row of the tile.
-struct BRow {
+/// One row of the B panel as the clean path reads it.
+#[derive(Clone, Copy)]
+struct CleanRow {
     /// The B part of the product for an even (`[0]`) or odd (`[1]`, sign flipped) `a`.
     by_sign: [__m256i; 2],
+    /// All ones where B is zero.
+    zero: __m256i,
+}
+
+/// One row of the B panel as the full step reads it, prepared once for every row of
+/// the tile.
+struct BRow {
+    /// What the clean path reads.
+    clean: CleanRow,
     /// `max_code − by_sign` (saturating): a product overflows iff `a_even` exceeds it.
     room: [__m256i; 2],
     /// All ones where B is not zero.
     nonzero: __m256i,
-    /// All ones where B is zero.
-    zero: __m256i,
 }
 
 /// Accumulators and event counters of one tile row on the full step.
@@ -287,26 +303,95 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let mut tries = Tries::default();
     let mut floors = Vec::with_capacity(job.k);
     let n = job.b.cols;
-    for j0 in (0..n).step_by(LANES) {
-        let width = LANES.min(n - j0);
-        job.pack::<LANES>(j0, width);
-        let panel = Panel {
-            zeros: panel_floors(job, &mut floors),
-            floors: &floors,
-            j0,
-            width,
-        };
-        let mut i = 0;
-        while i + TILE_ROWS <= job.rows {
+    let Some(block) = block_rows(job.k, job.rows) else {
+        for j0 in (0..n).step_by(LANES) {
+            let width = LANES.min(n - j0);
+            job.pack::<LANES>(j0, width);
+            // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
+            let zeros = unsafe { prepare_panel(job, &c, None, &mut floors) };
+            let panel = Panel {
+                zeros,
+                floors: &floors,
+                operands: Operands::InPlace,
+                j0,
+                width,
+            };
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, TILE_ROWS, FULL>(job, &c, &mut tries, &panel, i) };
-            i += TILE_ROWS;
+            unsafe { panel_tiles::<C, FULL>(job, &c, &mut tries, &panel, 0, job.rows) };
         }
-        while i < job.rows {
+        return;
+    };
+    let mut prepared = Vec::with_capacity(job.k);
+    let mut lefts = Vec::with_capacity(block * job.k);
+    for first in (0..job.rows).step_by(block) {
+        let rows = block.min(job.rows - first);
+        pack_lefts(job, first, rows, &mut lefts);
+        for j0 in (0..n).step_by(LANES) {
+            let width = LANES.min(n - j0);
+            job.pack::<LANES>(j0, width);
+            // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
+            let zeros = unsafe { prepare_panel(job, &c, Some(&mut prepared), &mut floors) };
+            let panel = Panel {
+                zeros,
+                floors: &floors,
+                operands: Operands::Packed {
+                    rows: &prepared,
+                    lefts: &lefts,
+                    first,
+                },
+                j0,
+                width,
+            };
             // SAFETY: forwarded contract.
-            unsafe { any_tile::<C, 1, FULL>(job, &c, &mut tries, &panel, i) };
-            i += 1;
+            unsafe { panel_tiles::<C, FULL>(job, &c, &mut tries, &panel, first, rows) };
         }
+    }
+}
+
+/// The most bytes of packed left operands ([`PackedLeft`]) a task holds at once.
+const PACKED_BYTES: usize = 1 << 20;
+/// The fewest rows a block of packed left operands may have: below it, each B panel
+/// would be prepared again for too few rows, and A is read in place.
+const MIN_BLOCK_ROWS: usize = 16;
+
+/// Rows per block of packed left operands for products of `k` steps, a multiple of
+/// [`TILE_ROWS`] unless it is all `rows`; `None` where [`PACKED_BYTES`] holds fewer than
+/// [`MIN_BLOCK_ROWS`] rows (weight gradients over many images: A is read in place, and
+/// B prepared per tile).
+fn block_rows(k: usize, rows: usize) -> Option<usize> {
+    let fits = PACKED_BYTES / (k * std::mem::size_of::<PackedLeft>());
+    (fits >= MIN_BLOCK_ROWS).then(|| {
+        if fits >= rows {
+            rows
+        } else {
+            fits / TILE_ROWS * TILE_ROWS
+        }
+    })
+}
+
+/// Rows `first .. first + rows` of the task against the packed panel.
+///
+/// # Safety
+/// As [`rows`].
+#[target_feature(enable = "avx2")]
+unsafe fn panel_tiles<C: CodeStorage, const FULL: bool>(
+    job: &mut TileJob<'_, C>,
+    c: &Consts,
+    tries: &mut Tries,
+    panel: &Panel<'_>,
+    first: usize,
+    rows: usize,
+) {
+    let (mut i, end) = (first, first + rows);
+    while i + TILE_ROWS <= end {
+        // SAFETY: forwarded contract.
+        unsafe { any_tile::<C, TILE_ROWS, FULL>(job, c, tries, panel, i) };
+        i += TILE_ROWS;
+    }
+    while i < end {
+        // SAFETY: forwarded contract.
+        unsafe { any_tile::<C, 1, FULL>(job, c, tries, panel, i) };
+        i += 1;
     }
 }
 
@@ -314,38 +399,134 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
 struct Panel<'a> {
     /// Whether it holds a zero (or padding).
     zeros: bool,
-    /// Its rows' floors ([`panel_floors`]).
+    /// Its rows' floors ([`prepare_panel`]).
     floors: &'a [i32],
+    /// Where the clean path reads its operands.
+    operands: Operands<'a>,
     j0: usize,
     width: usize,
+}
+
+/// Where the clean path reads its operands.
+enum Operands<'a> {
+    /// A's codes in place, B's panel row prepared per tile ([`prepare`]).
+    InPlace,
+    /// Both prepared once: B's panel rows per panel, A's codes per block of rows.
+    Packed {
+        /// The panel's rows ([`prepare_panel`]).
+        rows: &'a [CleanRow],
+        /// Rows `first ..` of A as left operands, `k` per row ([`pack_lefts`]).
+        lefts: &'a [PackedLeft],
+        first: usize,
+    },
+}
+
+/// An A code as the clean path's left operand, packed once per block of rows.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct PackedLeft {
+    /// The product part in both halves: one 32-bit broadcast fills every i16 lane.
+    even: u32,
+    /// `part | sign` ([`Left`]), or [`ZERO_LEFT`] for a zero code.
+    left: i32,
+}
+
+/// [`PackedLeft::left`] of a zero A code (odd, below every product part).
+const ZERO_LEFT: i32 = i32::MIN | 1;
+
+/// Rows `first .. first + rows` of the task's A as packed left operands, row-major
+/// `rows × k`, into `lefts`.
+fn pack_lefts<C: CodeStorage>(
+    job: &TileJob<'_, C>,
+    first: usize,
+    rows: usize,
+    lefts: &mut Vec<PackedLeft>,
+) {
+    let (p, k, step) = (job.p, job.k, job.a_col_stride());
+    lefts.clear();
+    for i in first..first + rows {
+        let [row] = job.a_rows::<1>(i);
+        lefts.extend((0..k).map(|kk| {
+            let a = row[kk * step].widen();
+            let part = (a & !1) << p.shift;
+            PackedLeft {
+                even: u32::from(part as u16) * 0x1_0001,
+                left: if a >> 1 == p.op_log_zero {
+                    ZERO_LEFT
+                } else {
+                    part | (a & 1)
+                },
+            }
+        }));
+    }
+}
+
+/// The packed left operand as [`left_operand`] gives it.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn packed_left(a: PackedLeft) -> Option<Left> {
+    (a.left != ZERO_LEFT).then(|| Left {
+        sign: (a.left & 1) as usize,
+        part: a.left & !1,
+        even: _mm256_set1_epi32(a.even as i32),
+    })
 }
 
 /// The floor of a panel row of zeros: no product against it underflows.
 const ZERO_ROW: i32 = i32::MAX / 4;
 
-/// For each row of the panel just packed, the smallest product part `(b & !1) << shift`
-/// of its non-zero codes ([`ZERO_ROW`] if none): a product `a·b` of a non-zero A code
-/// against the row is zero or does not underflow where `((a & !1) << shift) + floor ≥
-/// min_code` (an odd sign bit cannot lift an even sum below the even `min_code` to it).
-/// Returns whether the panel holds a zero.
-fn panel_floors<C: CodeStorage>(job: &TileJob<'_, C>, floors: &mut Vec<i32>) -> bool {
-    let p = job.p;
-    let mut zeros = false;
+/// Finds the floor of each row of the panel just packed, into `floors`: the smallest
+/// product part `(b & !1) << shift` of its non-zero codes ([`ZERO_ROW`] if none). A
+/// product `a·b` of a non-zero A code against the row is zero or does not underflow
+/// where `((a & !1) << shift) + floor ≥ min_code` (an odd sign bit cannot lift an even
+/// sum below the even `min_code` to it). With `rows`, also prepares every row for the
+/// clean path into it. Returns whether the panel holds a zero.
+///
+/// # Safety
+/// The CPU supports AVX2; the panel holds `k` rows of 16 codes, which are i8 or i16.
+#[target_feature(enable = "avx2")]
+unsafe fn prepare_panel<C: CodeStorage>(
+    job: &TileJob<'_, C>,
+    c: &Consts,
+    mut rows: Option<&mut Vec<CleanRow>>,
+    floors: &mut Vec<i32>,
+) -> bool {
+    if let Some(rows) = rows.as_deref_mut() {
+        rows.clear();
+    }
     floors.clear();
-    floors.extend(job.panel[..job.k * LANES].chunks_exact(LANES).map(|row| {
-        let live = row
-            .iter()
-            .map(|b| b.widen())
-            .filter(|&b| b >= p.op_min_code);
-        let (count, smallest) = live.fold((0, i32::MAX), |(n, m), b| (n + 1, m.min(b)));
-        zeros |= count < LANES;
-        if count == 0 {
+    let mut zeros = false;
+    for codes in job.panel[..job.k * LANES].chunks_exact(LANES) {
+        // SAFETY: 16 readable codes (the caller's contract).
+        let b = unsafe { prepare(job.p, c, codes.as_ptr()) }.clean;
+        let zero_bytes = _mm256_movemask_epi8(b.zero);
+        zeros |= zero_bytes != 0;
+        floors.push(if zero_bytes == -1 {
             ZERO_ROW
         } else {
-            (smallest & !1) << p.shift
+            let even = _mm256_andnot_si256(c.one, b.by_sign[0]);
+            smallest(_mm256_blendv_epi8(
+                even,
+                _mm256_set1_epi16(i16::MAX),
+                b.zero,
+            ))
+        });
+        if let Some(rows) = rows.as_deref_mut() {
+            rows.push(b);
         }
-    }));
+    }
     zeros
+}
+
+/// The smallest of 16 i16 lanes.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn smallest(x: __m256i) -> i32 {
+    let eight = _mm_min_epi16(_mm256_castsi256_si128(x), _mm256_extracti128_si256::<1>(x));
+    // `phminposuw` finds the smallest u16: flipping bit 15 maps i16 order onto it.
+    let flip = _mm_set1_epi16(i16::MIN);
+    let min = _mm_minpos_epu16(_mm_xor_si128(eight, flip));
+    i32::from((_mm_cvtsi128_si32(min) as u16 ^ 0x8000) as i16)
 }
 
 /// Rows `i0 .. i0 + R` against the packed panel at column `j0`: on the clean path where
@@ -366,10 +547,12 @@ unsafe fn any_tile<C: CodeStorage, const R: usize, const FULL: bool>(
     if tries.discarded * 8 <= tries.tried + 8 {
         tries.tried += 1;
         // SAFETY (both): forwarded contract.
-        let kept = if panel.zeros {
-            unsafe { clean_tile::<C, R, FULL, true>(job, c, panel, i0) }
-        } else {
-            unsafe { clean_tile::<C, R, FULL, false>(job, c, panel, i0) }
+        let packed = matches!(panel.operands, Operands::Packed { .. });
+        let kept = match (panel.zeros, packed) {
+            (true, true) => unsafe { clean_tile::<C, R, FULL, true, true>(job, c, panel, i0) },
+            (false, true) => unsafe { clean_tile::<C, R, FULL, false, true>(job, c, panel, i0) },
+            (true, false) => unsafe { clean_tile::<C, R, FULL, true, false>(job, c, panel, i0) },
+            (false, false) => unsafe { clean_tile::<C, R, FULL, false, false>(job, c, panel, i0) },
         };
         #[cfg(test)]
         tests::record_clean_tile(kept);
@@ -454,7 +637,7 @@ unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, 
     let old = row.acc;
     let below_min = _mm256_sub_epi16(c.min_code, c.one);
     // Exact where in range; below it saturates to i16::MIN, which is still below it.
-    let mut product = _mm256_adds_epi16(a_even, b.by_sign[sign]);
+    let mut product = _mm256_adds_epi16(a_even, b.clean.by_sign[sign]);
     let product_live = _mm256_and_si256(b.nonzero, _mm256_cmpgt_epi16(product, below_min));
     let product_over = _mm256_and_si256(b.nonzero, _mm256_cmpgt_epi16(a_even, b.room[sign]));
     let old_live = _mm256_cmpgt_epi16(old, below_min);
@@ -467,7 +650,7 @@ unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, 
         // (its sign is B's sign bit flipped by A's), a sum beyond ±max becomes ±max
         // with the larger term's sign.
         if _mm256_movemask_epi8(product_over) != 0 {
-            let signs = _mm256_and_si256(b.by_sign[sign], c.one);
+            let signs = _mm256_and_si256(b.clean.by_sign[sign], c.one);
             let saturated = _mm256_or_si256(c.top, signs);
             product = _mm256_blendv_epi8(product, saturated, product_over);
             s = unsafe { sum::<FULL>(c, old, product, live) };
@@ -560,7 +743,13 @@ unsafe fn sum<const FULL: bool>(c: &Consts, acc: __m256i, product: __m256i, live
 /// As [`rows`].
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZEROS: bool>(
+unsafe fn clean_tile<
+    C: CodeStorage,
+    const R: usize,
+    const FULL: bool,
+    const ZEROS: bool,
+    const PACKED: bool,
+>(
     job: &mut TileJob<'_, C>,
     c: &Consts,
     panel: &Panel<'_>,
@@ -571,6 +760,13 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
     let a_rows: [&[C]; R] = job.a_rows(i0);
     let a_step = job.a_col_stride();
     let codes = &job.panel[..k * LANES];
+    let (prepared, lefts): (&[CleanRow], [&[PackedLeft]; R]) = match panel.operands {
+        Operands::InPlace => (&[], [&[]; R]),
+        Operands::Packed { rows, lefts, first } => (
+            &rows[..k],
+            std::array::from_fn(|r| &lefts[(i0 + r - first) * k..][..k]),
+        ),
+    };
     // Padding lanes hold the code of 1, which their zero products leave as it is: they
     // are never stored, and a zero there would keep every row on the masked step.
     let lanes = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -585,12 +781,22 @@ unsafe fn clean_tile<C: CodeStorage, const R: usize, const FULL: bool, const ZER
     for k0 in (0..k).step_by(CHUNK) {
         let end = k.min(k0 + CHUNK);
         for (kk, &floor) in (k0..end).zip(&floors[k0..end]) {
-            // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
-            let b = unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) };
+            let b = if PACKED {
+                // SAFETY: `kk < k`, the length of `prepared`.
+                unsafe { *prepared.get_unchecked(kk) }
+            } else {
+                // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
+                unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) }.clean
+            };
             unroll!(R, r => {
-                // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
-                let a = unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen();
-                if let Some(left) = left_operand(p, a) {
+                let left = if PACKED {
+                    // SAFETY: `kk < k`, the length of each row of `lefts`.
+                    packed_left(unsafe { *lefts[r].get_unchecked(kk) })
+                } else {
+                    // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
+                    left_operand(p, unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen())
+                };
+                if let Some(left) = left {
                     let product = _mm256_adds_epi16(left.even, b.by_sign[left.sign]);
                     let dense = !dead[r] && left.part + floor >= p.min_code;
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
@@ -643,13 +849,15 @@ unsafe fn prepare<C: CodeStorage>(p: &MacParams, c: &Consts, b: *const C) -> BRo
     let op_min = _mm256_set1_epi16(p.op_min_code as i16);
     let flipped = _mm256_xor_si256(part, c.one);
     BRow {
-        by_sign: [part, flipped],
+        clean: CleanRow {
+            by_sign: [part, flipped],
+            zero: _mm256_cmpgt_epi16(op_min, b),
+        },
         room: [
             _mm256_subs_epi16(c.max_code, part),
             _mm256_subs_epi16(c.max_code, flipped),
         ],
         nonzero: _mm256_cmpgt_epi16(b, _mm256_sub_epi16(op_min, c.one)),
-        zero: _mm256_cmpgt_epi16(op_min, b),
     }
 }
 
@@ -685,7 +893,7 @@ unsafe fn dense_step<const FULL: bool, const ZEROS: bool>(
     acc: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
-    b: &BRow,
+    b: &CleanRow,
 ) -> bool {
     let old = *acc;
     // A zero product leaves the live accumulator as it is: the larger term, with no
@@ -731,16 +939,16 @@ unsafe fn step<const FULL: bool>(
     flushed: &mut __m256i,
     big_seen: &mut __m256i,
     product: __m256i,
-    b: &BRow,
+    b: &CleanRow,
 ) {
     let old = *acc;
     // Zero where B is zero; below `min_code` where the product underflows.
-    let product = _mm256_blendv_epi8(c.zero_code, product, b.nonzero);
+    let product = _mm256_blendv_epi8(product, c.zero_code, b.zero);
     // The zero code is below `min_code` too: a term is zero or flushed exactly where it
     // is below it.
     let product_dead = _mm256_cmpgt_epi16(c.min_code, product);
     // A flushed product counts one (all-ones lanes are −1).
-    *flushed = _mm256_sub_epi16(*flushed, _mm256_and_si256(product_dead, b.nonzero));
+    *flushed = _mm256_sub_epi16(*flushed, _mm256_andnot_si256(b.zero, product_dead));
     let dead = _mm256_or_si256(product_dead, _mm256_cmpgt_epi16(c.min_code, old));
     // Where one term is dead the other is the larger, and the correction is 0; where
     // both live, the larger log wins, and equal logs either agree or cancel.
@@ -845,7 +1053,7 @@ fn add_counts(total: &mut [u32; LANES], counters: __m256i) {
 pub(super) mod tests {
     use std::cell::Cell;
 
-    use super::{CHUNK, LANES, full_table_for};
+    use super::{CHUNK, LANES, block_rows, full_table_for};
     use crate::kernels::lanes::MacParams;
     use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
     use crate::reference::SplitMix64;
@@ -1082,6 +1290,49 @@ pub(super) mod tests {
             assert_eq!(narrow, reference, "{kind}");
             assert_eq!(reference.1.saturated, (ROWS * LANES * (2 * k - 1)) as u64);
             assert_eq!(tiles, (0, 2), "{kind}");
+        }
+    }
+
+    #[test]
+    fn blocks_of_packed_rows_and_operands_read_in_place_agree_with_the_reference() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        // 22 rows of 8000 steps: blocks of 16 rows and of 6 (a tile and two single
+        // rows), over panels of 16, 16 and 8 columns; 6 rows of 8200 steps: too many
+        // steps to pack, A read in place, over panels of 16 and 4 columns.
+        assert_eq!(block_rows(8000, 22), Some(16));
+        assert_eq!(block_rows(8200, 6), None);
+        let mut rng = SplitMix64(11);
+        let unit = Arith::new(FMT, DeltaKind::LutSmall);
+        for (m, k, n) in [(22, 8000, 40), (6, 8200, 20)] {
+            let mut random = |i: usize| {
+                if i.is_multiple_of(13) {
+                    FMT.zero() as i16
+                } else {
+                    unit.encode(rng.log_uniform(3.0)) as i16
+                }
+            };
+            let a: Vec<i16> = (0..m * k).map(&mut random).collect();
+            let b: Vec<i16> = (0..k * n).map(&mut random).collect();
+            for kind in KINDS {
+                let unit = Arith::new(FMT, kind);
+                let runs = [
+                    Exec {
+                        simd: SimdLevel::Avx2,
+                        parallel: false,
+                    },
+                    Exec::REFERENCE,
+                ]
+                .map(|exec| {
+                    let mut out = vec![0i16; m * n];
+                    unit.take_counts();
+                    let (av, bv) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+                    gemm(&unit, av, bv, &mut out, exec).expect("shapes agree");
+                    (out, unit.take_counts())
+                });
+                assert_eq!(runs[0], runs[1], "{kind}, {m}×{k}×{n}");
+            }
         }
     }
 
