@@ -21,9 +21,11 @@
 //! watches for the two events it does not handle, an exact cancellation and a sum below
 //! the range. Where one happened, or an accumulator or a product may be zero otherwise,
 //! the masked step, which handles zeros, cancellations and flushes of products and of
-//! sums (counted), computes the row's sums from the same accumulators. The dense step
-//! takes 23 vector operations per 16 lanes (25 in panels with a zero), the masked step
-//! about 32, with operands read in place.
+//! sums (counted), computes the row's sums from the same accumulators. On packed
+//! operands (below) the dense step takes 23 vector operations per 16 lanes (25 in
+//! panels with a zero) — the product's add, 17 for the sum and its correction, 4 for
+//! the event check, 1 to watch the larger term — and about ten scalar ones; the masked
+//! step about 32 vector operations.
 //!
 //! Where A's rows are short enough, the clean path reads packed operands: a block of
 //! A's rows as left operands whose product part one 32-bit broadcast from memory puts
@@ -301,17 +303,17 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let p = job.p;
     let c = Consts::new::<FULL>(p, job.arith(), job.tab);
     let mut tries = Tries::default();
-    let mut floors = Vec::with_capacity(job.k);
+    let mut thresholds = Vec::with_capacity(job.k);
     let n = job.b.cols;
     let Some(block) = block_rows(job.k, job.rows) else {
         for j0 in (0..n).step_by(LANES) {
             let width = LANES.min(n - j0);
             job.pack::<LANES>(j0, width);
             // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
-            let zeros = unsafe { prepare_panel(job, &c, None, &mut floors) };
+            let zeros = unsafe { prepare_panel(job, &c, None, &mut thresholds) };
             let panel = Panel {
                 zeros,
-                floors: &floors,
+                thresholds: &thresholds,
                 operands: Operands::InPlace,
                 j0,
                 width,
@@ -330,10 +332,10 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
             let width = LANES.min(n - j0);
             job.pack::<LANES>(j0, width);
             // SAFETY: the panel holds `k` rows of 16 codes, which are i8 or i16 (forwarded).
-            let zeros = unsafe { prepare_panel(job, &c, Some(&mut prepared), &mut floors) };
+            let zeros = unsafe { prepare_panel(job, &c, Some(&mut prepared), &mut thresholds) };
             let panel = Panel {
                 zeros,
-                floors: &floors,
+                thresholds: &thresholds,
                 operands: Operands::Packed {
                     rows: &prepared,
                     lefts: &lefts,
@@ -349,7 +351,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
 }
 
 /// The most bytes of packed left operands ([`PackedLeft`]) a task holds at once.
-const PACKED_BYTES: usize = 1 << 20;
+const PACKED_BYTES: usize = 2 << 20;
 /// The fewest rows a block of packed left operands may have: below it, each B panel
 /// would be prepared again for too few rows, and A is read in place.
 const MIN_BLOCK_ROWS: usize = 16;
@@ -399,8 +401,8 @@ unsafe fn panel_tiles<C: CodeStorage, const FULL: bool>(
 struct Panel<'a> {
     /// Whether it holds a zero (or padding).
     zeros: bool,
-    /// Its rows' floors ([`prepare_panel`]).
-    floors: &'a [i32],
+    /// Its rows' thresholds ([`prepare_panel`]).
+    thresholds: &'a [i32],
     /// Where the clean path reads its operands.
     operands: Operands<'a>,
     j0: usize,
@@ -423,12 +425,14 @@ enum Operands<'a> {
 
 /// An A code as the clean path's left operand, packed once per block of rows.
 #[derive(Clone, Copy)]
-#[repr(C)]
+#[repr(C, align(16))]
 struct PackedLeft {
     /// The product part in both halves: one 32-bit broadcast fills every i16 lane.
     even: u32,
     /// `part | sign` ([`Left`]), or [`ZERO_LEFT`] for a zero code.
     left: i32,
+    /// [`Left::offset`].
+    offset: u32,
 }
 
 /// [`PackedLeft::left`] of a zero A code (odd, below every product part).
@@ -456,6 +460,7 @@ fn pack_lefts<C: CodeStorage>(
                 } else {
                     part | (a & 1)
                 },
+                offset: (a & 1) as u32 * SIGN_OFFSET as u32,
             }
         }));
     }
@@ -466,21 +471,23 @@ fn pack_lefts<C: CodeStorage>(
 #[inline]
 fn packed_left(a: PackedLeft) -> Option<Left> {
     (a.left != ZERO_LEFT).then(|| Left {
-        sign: (a.left & 1) as usize,
-        part: a.left & !1,
+        offset: a.offset as usize,
+        part: a.left,
         even: _mm256_set1_epi32(a.even as i32),
     })
 }
 
-/// The floor of a panel row of zeros: no product against it underflows.
-const ZERO_ROW: i32 = i32::MAX / 4;
+/// The threshold of a panel row of zeros: no product against it underflows.
+const ZERO_ROW: i32 = i32::MIN;
 
-/// Finds the floor of each row of the panel just packed, into `floors`: the smallest
-/// product part `(b & !1) << shift` of its non-zero codes ([`ZERO_ROW`] if none). A
-/// product `a·b` of a non-zero A code against the row is zero or does not underflow
-/// where `((a & !1) << shift) + floor ≥ min_code` (an odd sign bit cannot lift an even
-/// sum below the even `min_code` to it). With `rows`, also prepares every row for the
-/// clean path into it. Returns whether the panel holds a zero.
+/// Finds the threshold of each row of the panel just packed, into `thresholds`:
+/// `min_code − floor`, where the floor is the smallest product part `(b & !1) << shift`
+/// of the row's non-zero codes ([`ZERO_ROW`] if none). A product `a·b` of a non-zero A
+/// code against the row is zero or does not underflow where its part `(a & !1) << shift`
+/// is at least the threshold (an odd sign bit cannot lift an even sum below the even
+/// `min_code` to it; and as thresholds are even, the part may carry A's sign bit). With
+/// `rows`, also prepares every row for the clean path into it. Returns whether the
+/// panel holds a zero.
 ///
 /// # Safety
 /// The CPU supports AVX2; the panel holds `k` rows of 16 codes, which are i8 or i16.
@@ -489,27 +496,28 @@ unsafe fn prepare_panel<C: CodeStorage>(
     job: &TileJob<'_, C>,
     c: &Consts,
     mut rows: Option<&mut Vec<CleanRow>>,
-    floors: &mut Vec<i32>,
+    thresholds: &mut Vec<i32>,
 ) -> bool {
     if let Some(rows) = rows.as_deref_mut() {
         rows.clear();
     }
-    floors.clear();
+    thresholds.clear();
     let mut zeros = false;
     for codes in job.panel[..job.k * LANES].chunks_exact(LANES) {
         // SAFETY: 16 readable codes (the caller's contract).
         let b = unsafe { prepare(job.p, c, codes.as_ptr()) }.clean;
         let zero_bytes = _mm256_movemask_epi8(b.zero);
         zeros |= zero_bytes != 0;
-        floors.push(if zero_bytes == -1 {
+        thresholds.push(if zero_bytes == -1 {
             ZERO_ROW
         } else {
             let even = _mm256_andnot_si256(c.one, b.by_sign[0]);
-            smallest(_mm256_blendv_epi8(
+            let floor = smallest(_mm256_blendv_epi8(
                 even,
                 _mm256_set1_epi16(i16::MAX),
                 b.zero,
-            ))
+            ));
+            job.p.min_code - floor
         });
         if let Some(rows) = rows.as_deref_mut() {
             rows.push(b);
@@ -628,12 +636,10 @@ unsafe fn full_tile<C: CodeStorage, const R: usize, const FULL: bool>(
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
-    let Some(Left {
-        sign, even: a_even, ..
-    }) = left_operand(p, a)
-    else {
+    let Some(left) = left_operand(p, a) else {
         return;
     };
+    let (sign, a_even) = (left.offset / SIGN_OFFSET, left.even);
     let old = row.acc;
     let below_min = _mm256_sub_epi16(c.min_code, c.one);
     // Exact where in range; below it saturates to i16::MIN, which is still below it.
@@ -672,14 +678,30 @@ unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, 
 
 /// A non-zero A code as a product's left operand.
 struct Left {
-    /// Its sign bit.
-    sign: usize,
+    /// Where B's part of the product for A's sign lies in [`CleanRow::by_sign`], in
+    /// bytes: `sign · 32`.
+    offset: usize,
     /// Its code without the sign, shifted to the accumulator's fraction: its product
-    /// part.
+    /// part (with A's sign in bit 0 where it comes packed: it is compared with even
+    /// thresholds only).
     part: i32,
-    /// `part` in every lane.
+    /// The part without the sign in every lane.
     even: __m256i,
 }
+
+impl CleanRow {
+    /// B's part of the product for the sign of `left`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn for_left(&self, left: &Left) -> __m256i {
+        debug_assert!(left.offset == 0 || left.offset == SIGN_OFFSET);
+        // SAFETY: the offset is that of `by_sign[0]` or `by_sign[1]`.
+        unsafe { *self.by_sign.as_ptr().byte_add(left.offset) }
+    }
+}
+
+/// [`Left::offset`] of a negative A code.
+const SIGN_OFFSET: usize = std::mem::size_of::<__m256i>();
 
 /// A's product operand; `None` for a zero A, whose products are all zero (acc + 0 =
 /// acc, no events).
@@ -689,7 +711,7 @@ fn left_operand(p: &MacParams, a: i32) -> Option<Left> {
     (a >> 1 != p.op_log_zero).then(|| {
         let part = (a & !1) << p.shift;
         Left {
-            sign: (a & 1) as usize,
+            offset: (a & 1) as usize * SIGN_OFFSET,
             part,
             even: _mm256_set1_epi16(part as i16),
         }
@@ -756,7 +778,7 @@ unsafe fn clean_tile<
     i0: usize,
 ) -> bool {
     let (k, p) = (job.k, job.p);
-    let (floors, j0, width) = (panel.floors, panel.j0, panel.width);
+    let (thresholds, j0, width) = (panel.thresholds, panel.j0, panel.width);
     let a_rows: [&[C]; R] = job.a_rows(i0);
     let a_step = job.a_col_stride();
     let codes = &job.panel[..k * LANES];
@@ -780,13 +802,15 @@ unsafe fn clean_tile<
     let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
         let end = k.min(k0 + CHUNK);
-        for (kk, &floor) in (k0..end).zip(&floors[k0..end]) {
+        for (kk, &threshold) in (k0..end).zip(&thresholds[k0..end]) {
+            let in_place;
             let b = if PACKED {
                 // SAFETY: `kk < k`, the length of `prepared`.
-                unsafe { *prepared.get_unchecked(kk) }
+                unsafe { prepared.get_unchecked(kk) }
             } else {
                 // SAFETY: `kk < k`: the panel row holds 16 codes, which are i8 or i16 (`full_table_for`).
-                unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) }.clean
+                in_place = unsafe { prepare(p, c, codes.as_ptr().add(kk * LANES)) }.clean;
+                &in_place
             };
             unroll!(R, r => {
                 let left = if PACKED {
@@ -797,14 +821,14 @@ unsafe fn clean_tile<
                     left_operand(p, unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen())
                 };
                 if let Some(left) = left {
-                    let product = _mm256_adds_epi16(left.even, b.by_sign[left.sign]);
-                    let dense = !dead[r] && left.part + floor >= p.min_code;
+                    let product = _mm256_adds_epi16(left.even, b.for_left(&left));
+                    let dense = !dead[r] && left.part >= threshold;
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
                     let kept = dense
-                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, &b) };
+                        && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, b) };
                     if !kept {
-                        unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, &b) };
+                        unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, b) };
                         dead[r] = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
                     }
                 }
