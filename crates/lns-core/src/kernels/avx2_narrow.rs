@@ -351,7 +351,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
 }
 
 /// The most bytes of packed left operands ([`PackedLeft`]) a task holds at once.
-const PACKED_BYTES: usize = 2 << 20;
+const PACKED_BYTES: usize = 1 << 20;
 /// The fewest rows a block of packed left operands may have: below it, each B panel
 /// would be prepared again for too few rows, and A is read in place.
 const MIN_BLOCK_ROWS: usize = 16;
@@ -1322,14 +1322,14 @@ pub(super) mod tests {
         if !SimdLevel::Avx2.is_available() {
             return;
         }
-        // 22 rows of 8000 steps: blocks of 16 rows and of 6 (a tile and two single
-        // rows), over panels of 16, 16 and 8 columns; 6 rows of 8200 steps: too many
+        // 22 rows of 4000 steps: blocks of 16 rows and of 6 (a tile and two single
+        // rows), over panels of 16, 16 and 8 columns; 6 rows of 4200 steps: too many
         // steps to pack, A read in place, over panels of 16 and 4 columns.
-        assert_eq!(block_rows(8000, 22), Some(16));
-        assert_eq!(block_rows(8200, 6), None);
+        assert_eq!(block_rows(4000, 22), Some(16));
+        assert_eq!(block_rows(4200, 6), None);
         let mut rng = SplitMix64(11);
         let unit = Arith::new(FMT, DeltaKind::LutSmall);
-        for (m, k, n) in [(22, 8000, 40), (6, 8200, 20)] {
+        for (m, k, n) in [(22, 4000, 40), (6, 4200, 20)] {
             let mut random = |i: usize| {
                 if i.is_multiple_of(13) {
                     FMT.zero() as i16
