@@ -423,20 +423,61 @@ enum Operands<'a> {
     },
 }
 
-/// An A code as the clean path's left operand, packed once per block of rows.
+/// An A code as a product's left operand (packed once per block of rows, or made per
+/// step where A is read in place).
 #[derive(Clone, Copy)]
 #[repr(C, align(16))]
 struct PackedLeft {
-    /// The product part in both halves: one 32-bit broadcast fills every i16 lane.
+    /// Its product part, its code without the sign shifted to the accumulator's
+    /// fraction, in both halves: one 32-bit broadcast fills every i16 lane.
     even: u32,
-    /// `part | sign` ([`Left`]), or [`ZERO_LEFT`] for a zero code.
+    /// `part | sign`, or [`ZERO_LEFT`] for a zero code.
     left: i32,
-    /// [`Left::offset`].
+    /// Where B's part of the product for A's sign lies in [`CleanRow::by_sign`], in
+    /// bytes: `sign · 32`.
     offset: u32,
 }
 
 /// [`PackedLeft::left`] of a zero A code (odd, below every product part).
 const ZERO_LEFT: i32 = i32::MIN | 1;
+
+/// [`PackedLeft::offset`] of a negative A code.
+const SIGN_OFFSET: u32 = std::mem::size_of::<__m256i>() as u32;
+
+impl PackedLeft {
+    /// The left operand of code `a`.
+    #[inline(always)]
+    fn new(p: &MacParams, a: i32) -> PackedLeft {
+        let part = (a & !1) << p.shift;
+        PackedLeft {
+            even: u32::from(part as u16) * 0x1_0001,
+            left: if a >> 1 == p.op_log_zero {
+                ZERO_LEFT
+            } else {
+                part | (a & 1)
+            },
+            offset: (a & 1) as u32 * SIGN_OFFSET,
+        }
+    }
+
+    /// The product part in every lane.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn even(self) -> __m256i {
+        _mm256_set1_epi32(self.even as i32)
+    }
+}
+
+impl CleanRow {
+    /// B's part of the product for the sign of `a`.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn for_left(&self, a: PackedLeft) -> __m256i {
+        debug_assert!(a.offset == 0 || a.offset == SIGN_OFFSET);
+        // SAFETY: the offset is that of `by_sign[0]` or `by_sign[1]`.
+        unsafe { *self.by_sign.as_ptr().byte_add(a.offset as usize) }
+    }
+}
 
 /// Rows `first .. first + rows` of the task's A as packed left operands, row-major
 /// `rows × k`, into `lefts`.
@@ -450,35 +491,16 @@ fn pack_lefts<C: CodeStorage>(
     lefts.clear();
     for i in first..first + rows {
         let [row] = job.a_rows::<1>(i);
-        lefts.extend((0..k).map(|kk| {
-            let a = row[kk * step].widen();
-            let part = (a & !1) << p.shift;
-            PackedLeft {
-                even: u32::from(part as u16) * 0x1_0001,
-                left: if a >> 1 == p.op_log_zero {
-                    ZERO_LEFT
-                } else {
-                    part | (a & 1)
-                },
-                offset: (a & 1) as u32 * SIGN_OFFSET as u32,
-            }
-        }));
+        lefts.extend((0..k).map(|kk| PackedLeft::new(p, row[kk * step].widen())));
     }
 }
 
-/// The packed left operand as [`left_operand`] gives it.
-#[target_feature(enable = "avx2")]
-#[inline]
-fn packed_left(a: PackedLeft) -> Option<Left> {
-    (a.left != ZERO_LEFT).then(|| Left {
-        offset: a.offset as usize,
-        part: a.left,
-        even: _mm256_set1_epi32(a.even as i32),
-    })
-}
-
-/// The threshold of a panel row of zeros: no product against it underflows.
-const ZERO_ROW: i32 = i32::MIN;
+/// The threshold of a panel row of zeros: no product against it underflows, and the
+/// lowest threshold that a zero A code ([`ZERO_LEFT`]) does not reach.
+const ZERO_ROW: i32 = ZERO_LEFT + 1;
+/// Added to a row's thresholds while its accumulators may hold a zero: no A code
+/// reaches them then.
+const DEAD_ROW: i32 = 1 << 30;
 
 /// Finds the threshold of each row of the panel just packed, into `thresholds`:
 /// `min_code − floor`, where the floor is the smallest product part `(b & !1) << shift`
@@ -636,10 +658,12 @@ unsafe fn full_tile<C: CodeStorage, const R: usize, const FULL: bool>(
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, a: i32, b: &BRow) {
-    let Some(left) = left_operand(p, a) else {
+    let left = PackedLeft::new(p, a);
+    if left.left == ZERO_LEFT {
+        // A zero A: its products are all zero (acc + 0 = acc, no events).
         return;
-    };
-    let (sign, a_even) = (left.offset / SIGN_OFFSET, left.even);
+    }
+    let (sign, a_even) = ((left.offset / SIGN_OFFSET) as usize, left.even());
     let old = row.acc;
     let below_min = _mm256_sub_epi16(c.min_code, c.one);
     // Exact where in range; below it saturates to i16::MIN, which is still below it.
@@ -674,48 +698,6 @@ unsafe fn full_step<const FULL: bool>(p: &MacParams, c: &Consts, row: &mut Row, 
     row.flushed = _mm256_sub_epi16(row.flushed, _mm256_or_si256(product_under, sum_under));
     let sum = _mm256_blendv_epi8(s.sum, c.zero_code, _mm256_or_si256(cancel, under));
     row.acc = _mm256_blendv_epi8(_mm256_blendv_epi8(old, sum, live), product, acc_zero);
-}
-
-/// A non-zero A code as a product's left operand.
-struct Left {
-    /// Where B's part of the product for A's sign lies in [`CleanRow::by_sign`], in
-    /// bytes: `sign · 32`.
-    offset: usize,
-    /// Its code without the sign, shifted to the accumulator's fraction: its product
-    /// part (with A's sign in bit 0 where it comes packed: it is compared with even
-    /// thresholds only).
-    part: i32,
-    /// The part without the sign in every lane.
-    even: __m256i,
-}
-
-impl CleanRow {
-    /// B's part of the product for the sign of `left`.
-    #[target_feature(enable = "avx2")]
-    #[inline]
-    fn for_left(&self, left: &Left) -> __m256i {
-        debug_assert!(left.offset == 0 || left.offset == SIGN_OFFSET);
-        // SAFETY: the offset is that of `by_sign[0]` or `by_sign[1]`.
-        unsafe { *self.by_sign.as_ptr().byte_add(left.offset) }
-    }
-}
-
-/// [`Left::offset`] of a negative A code.
-const SIGN_OFFSET: usize = std::mem::size_of::<__m256i>();
-
-/// A's product operand; `None` for a zero A, whose products are all zero (acc + 0 =
-/// acc, no events).
-#[target_feature(enable = "avx2")]
-#[inline]
-fn left_operand(p: &MacParams, a: i32) -> Option<Left> {
-    (a >> 1 != p.op_log_zero).then(|| {
-        let part = (a & !1) << p.shift;
-        Left {
-            offset: (a & 1) as usize * SIGN_OFFSET,
-            part,
-            even: _mm256_set1_epi16(part as i16),
-        }
-    })
 }
 
 /// What [`sum`] returns.
@@ -796,8 +778,9 @@ unsafe fn clean_tile<
     let mut acc = [_mm256_and_si256(c.zero_code, stored); R];
     let mut flushed = [_mm256_setzero_si256(); R];
     let mut totals = [LaneCounts::<LANES>::default(); R];
-    // Rows whose accumulators may hold a zero (all do before their first product).
-    let mut dead = [true; R];
+    // Added to the thresholds of each row: DEAD_ROW while its accumulators may hold a
+    // zero (all do before their first product), else 0.
+    let mut raise = [DEAD_ROW; R];
     // The largest larger term of any sum.
     let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
@@ -813,23 +796,26 @@ unsafe fn clean_tile<
                 &in_place
             };
             unroll!(R, r => {
-                let left = if PACKED {
+                let a = if PACKED {
                     // SAFETY: `kk < k`, the length of each row of `lefts`.
-                    packed_left(unsafe { *lefts[r].get_unchecked(kk) })
+                    unsafe { *lefts[r].get_unchecked(kk) }
                 } else {
                     // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
-                    left_operand(p, unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen())
+                    PackedLeft::new(p, unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen())
                 };
-                if let Some(left) = left {
-                    let product = _mm256_adds_epi16(left.even, b.for_left(&left));
-                    let dense = !dead[r] && left.part >= threshold;
+                // Dense where the row is live and no product underflows (a zero A never
+                // is); a zero A otherwise leaves the row as it is.
+                let dense = a.left >= threshold + raise[r];
+                if dense || a.left != ZERO_LEFT {
+                    let product = _mm256_adds_epi16(a.even(), b.for_left(a));
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
                     let kept = dense
                         && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, b) };
                     if !kept {
                         unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, b) };
-                        dead[r] = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
+                        let dead = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
+                        raise[r] = if dead { DEAD_ROW } else { 0 };
                     }
                 }
             });
@@ -1247,15 +1233,26 @@ pub(super) mod tests {
         let octaves = |n: i32| code(n << FMT.frac(), false);
         // Small sums, then a step whose A code is large and whose B is zero in every
         // other lane: the code sum of a large A and B's zero code is a live, small
-        // value that must not enter those lanes.
+        // value that must not enter those lanes. Step 5's B is zero in every lane, and
+        // so is A in every other row (rows 0 and 1 start from zeros of A).
         let k = 8;
         let a: Vec<i16> = (0..ROWS * k)
-            .map(|i| if i % k == 3 { octaves(12) } else { octaves(-8) })
+            .map(|i| {
+                let (row, kk) = (i / k, i % k);
+                if (kk == 0 && row < 2) || (kk == 5 && row % 2 == 0) {
+                    FMT.zero() as i16
+                } else if kk == 3 {
+                    octaves(12)
+                } else {
+                    octaves(-8)
+                }
+            })
             .collect();
         let mut b = vec![octaves(-2); k * LANES];
         for l in (0..LANES).step_by(2) {
             b[3 * LANES + l] = FMT.zero() as i16;
         }
+        b[5 * LANES..6 * LANES].fill(FMT.zero() as i16);
         for kind in KINDS {
             let ([narrow, reference], tiles) = both(kind, &a, &b);
             assert_eq!(narrow, reference, "{kind}");
