@@ -31,7 +31,7 @@
 //! A's rows as left operands whose product part one 32-bit broadcast from memory puts
 //! in every lane (instead of a move and a word broadcast per step and row), and each B
 //! panel row prepared once per block (instead of once per tile). The packed rows of a
-//! block take at most [`PACKED_BYTES`]; with longer rows (the weight gradients over
+//! block take at most a share of [`PACKED_BYTES`]; with longer rows (the weight gradients over
 //! many images, up to 32 768 steps) a block would be too few rows to pay for preparing
 //! each panel again, and A is read in place.
 
@@ -305,7 +305,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let mut tries = Tries::default();
     let mut thresholds = Vec::with_capacity(job.k);
     let n = job.b.cols;
-    let Some(block) = block_rows(job.k, job.rows) else {
+    let Some(block) = block_rows(job.k, job.rows, job.at_once) else {
         for j0 in (0..n).step_by(LANES) {
             let width = LANES.min(n - j0);
             job.pack::<LANES>(j0, width);
@@ -350,18 +350,21 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     }
 }
 
-/// The most bytes of packed left operands ([`PackedLeft`]) a task holds at once.
-const PACKED_BYTES: usize = 1 << 20;
+/// The most bytes of packed left operands ([`PackedLeft`]) that the tasks of one
+/// product hold at once, shared equally among the tasks that run at once: 2 MiB per
+/// task on two threads, 256 KiB on sixteen. The prepared B panel of a task adds at most
+/// 3/8 of its share (96 bytes per step against 16 per step and row, for 16 rows).
+const PACKED_BYTES: usize = 4 << 20;
 /// The fewest rows a block of packed left operands may have: below it, each B panel
 /// would be prepared again for too few rows, and A is read in place.
 const MIN_BLOCK_ROWS: usize = 16;
 
-/// Rows per block of packed left operands for products of `k` steps, a multiple of
-/// [`TILE_ROWS`] unless it is all `rows`; `None` where [`PACKED_BYTES`] holds fewer than
-/// [`MIN_BLOCK_ROWS`] rows (weight gradients over many images: A is read in place, and
-/// B prepared per tile).
-fn block_rows(k: usize, rows: usize) -> Option<usize> {
-    let fits = PACKED_BYTES / (k * std::mem::size_of::<PackedLeft>());
+/// Rows per block of packed left operands for products of `k` steps when `at_once`
+/// tasks run at once, a multiple of [`TILE_ROWS`] unless it is all `rows`; `None` where
+/// a task's share of [`PACKED_BYTES`] holds fewer than [`MIN_BLOCK_ROWS`] rows (weight
+/// gradients over many images: A is read in place, and B prepared per tile).
+fn block_rows(k: usize, rows: usize, at_once: usize) -> Option<usize> {
+    let fits = PACKED_BYTES / at_once.max(1) / (k * std::mem::size_of::<PackedLeft>());
     (fits >= MIN_BLOCK_ROWS).then(|| {
         if fits >= rows {
             rows
@@ -495,12 +498,8 @@ fn pack_lefts<C: CodeStorage>(
     }
 }
 
-/// The threshold of a panel row of zeros: no product against it underflows, and the
-/// lowest threshold that a zero A code ([`ZERO_LEFT`]) does not reach.
-const ZERO_ROW: i32 = ZERO_LEFT + 1;
-/// Added to a row's thresholds while its accumulators may hold a zero: no A code
-/// reaches them then.
-const DEAD_ROW: i32 = 1 << 30;
+/// The threshold of a panel row of zeros: no product against it underflows.
+const ZERO_ROW: i32 = i32::MIN;
 
 /// Finds the threshold of each row of the panel just packed, into `thresholds`:
 /// `min_code − floor`, where the floor is the smallest product part `(b & !1) << shift`
@@ -778,9 +777,8 @@ unsafe fn clean_tile<
     let mut acc = [_mm256_and_si256(c.zero_code, stored); R];
     let mut flushed = [_mm256_setzero_si256(); R];
     let mut totals = [LaneCounts::<LANES>::default(); R];
-    // Added to the thresholds of each row: DEAD_ROW while its accumulators may hold a
-    // zero (all do before their first product), else 0.
-    let mut raise = [DEAD_ROW; R];
+    // Rows whose accumulators may hold a zero (all do before their first product).
+    let mut dead = [true; R];
     // The largest larger term of any sum.
     let mut big = _mm256_set1_epi16(i16::MIN);
     for k0 in (0..k).step_by(CHUNK) {
@@ -803,19 +801,17 @@ unsafe fn clean_tile<
                     // SAFETY: `kk < k`, and each row of A holds its codes `0 ..= (k−1)·a_step`.
                     PackedLeft::new(p, unsafe { *a_rows[r].get_unchecked(kk * a_step) }.widen())
                 };
-                // Dense where the row is live and no product underflows (a zero A never
-                // is); a zero A otherwise leaves the row as it is.
-                let dense = a.left >= threshold + raise[r];
-                if dense || a.left != ZERO_LEFT {
+                // A zero A leaves the row as it is.
+                if a.left != ZERO_LEFT {
                     let product = _mm256_adds_epi16(a.even(), b.for_left(a));
+                    let dense = !dead[r] && a.left >= threshold;
                     // SAFETY (both): with `FULL`, `c.tab` is the unit's full table
                     // (forwarded).
                     let kept = dense
                         && unsafe { dense_step::<FULL, ZEROS>(c, &mut acc[r], &mut big, product, b) };
                     if !kept {
                         unsafe { step::<FULL>(c, &mut acc[r], &mut flushed[r], &mut big, product, b) };
-                        let dead = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
-                        raise[r] = if dead { DEAD_ROW } else { 0 };
+                        dead[r] = _mm256_movemask_epi8(_mm256_cmpgt_epi16(c.min_code, acc[r])) != 0;
                     }
                 }
             });
@@ -1319,14 +1315,20 @@ pub(super) mod tests {
         if !SimdLevel::Avx2.is_available() {
             return;
         }
-        // 22 rows of 4000 steps: blocks of 16 rows and of 6 (a tile and two single
-        // rows), over panels of 16, 16 and 8 columns; 6 rows of 4200 steps: too many
-        // steps to pack, A read in place, over panels of 16 and 4 columns.
-        assert_eq!(block_rows(4000, 22), Some(16));
-        assert_eq!(block_rows(4200, 6), None);
+        // On one thread, 22 rows of 16 000 steps: blocks of 16 rows and of 6 (a tile
+        // and two single rows), over panels of 16, 16 and 8 columns; 6 rows of 16 400
+        // steps: too many steps to pack, A read in place, over panels of 16 and 4
+        // columns.
+        assert_eq!(block_rows(16_000, 22, 1), Some(16));
+        assert_eq!(block_rows(16_400, 6, 1), None);
+        assert_eq!(
+            block_rows(8000, 22, 2),
+            Some(16),
+            "half as many on two threads"
+        );
         let mut rng = SplitMix64(11);
         let unit = Arith::new(FMT, DeltaKind::LutSmall);
-        for (m, k, n) in [(22, 4000, 40), (6, 4200, 20)] {
+        for (m, k, n) in [(22, 16_000, 40), (6, 16_400, 20)] {
             let mut random = |i: usize| {
                 if i.is_multiple_of(13) {
                     FMT.zero() as i16
