@@ -1097,28 +1097,28 @@ pub(super) mod tests {
     /// scalar reference, with their counts, and the tiles `(kept, discarded)` by the
     /// clean path during the AVX2 run.
     fn both(kind: DeltaKind, a: &[i16], b: &[i16]) -> ([Run; 2], (u32, u32)) {
-        let unit = Arith::new(FMT, kind);
-        let k = a.len() / ROWS;
-        let mut tiles = (0, 0);
+        CLEAN_TILES.with(|t| t.set((0, 0)));
+        // Only the AVX2 run tries tiles on the clean path.
+        let runs = avx2_and_reference(&Arith::new(FMT, kind), a, b, ROWS);
+        (runs, CLEAN_TILES.with(Cell::get))
+    }
+
+    /// `A·B` (`m` rows, row-major i16 codes) at AVX2 on one thread and on the scalar
+    /// reference, with the unit's counts.
+    fn avx2_and_reference(unit: &Arith, a: &[i16], b: &[i16], m: usize) -> [Run; 2] {
+        let k = a.len() / m;
+        let n = b.len() / k;
         let avx2 = Exec {
             simd: SimdLevel::Avx2,
             parallel: false,
         };
-        let runs = [avx2, Exec::REFERENCE].map(|exec| {
-            CLEAN_TILES.with(|t| t.set((0, 0)));
-            let mut out = vec![0i16; ROWS * LANES];
+        [avx2, Exec::REFERENCE].map(|exec| {
+            let mut out = vec![0i16; m * n];
             unit.take_counts();
-            let (av, bv) = (
-                MatRef::row_major(a, ROWS, k),
-                MatRef::row_major(b, k, LANES),
-            );
-            gemm(&unit, av, bv, &mut out, exec).expect("shapes agree");
-            if exec == avx2 {
-                tiles = CLEAN_TILES.with(Cell::get);
-            }
+            let (av, bv) = (MatRef::row_major(a, m, k), MatRef::row_major(b, k, n));
+            gemm(unit, av, bv, &mut out, exec).expect("shapes agree");
             (out, unit.take_counts())
-        });
-        (runs, tiles)
+        })
     }
 
     /// Operands of `k` steps with logs within ±4 octaves, row `r`'s first two A codes
@@ -1339,22 +1339,8 @@ pub(super) mod tests {
             let a: Vec<i16> = (0..m * k).map(&mut random).collect();
             let b: Vec<i16> = (0..k * n).map(&mut random).collect();
             for kind in KINDS {
-                let unit = Arith::new(FMT, kind);
-                let runs = [
-                    Exec {
-                        simd: SimdLevel::Avx2,
-                        parallel: false,
-                    },
-                    Exec::REFERENCE,
-                ]
-                .map(|exec| {
-                    let mut out = vec![0i16; m * n];
-                    unit.take_counts();
-                    let (av, bv) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
-                    gemm(&unit, av, bv, &mut out, exec).expect("shapes agree");
-                    (out, unit.take_counts())
-                });
-                assert_eq!(runs[0], runs[1], "{kind}, {m}×{k}×{n}");
+                let [avx2, reference] = avx2_and_reference(&Arith::new(FMT, kind), &a, &b, m);
+                assert_eq!(avx2, reference, "{kind}, {m}×{k}×{n}");
             }
         }
     }
@@ -1390,24 +1376,8 @@ pub(super) mod tests {
             let b: Vec<i16> = (0..k * LANES)
                 .map(|i| code(log((i / LANES).is_multiple_of(2)), i % 5 == 0))
                 .collect();
-            let runs = [
-                Exec {
-                    simd: SimdLevel::Avx2,
-                    parallel: false,
-                },
-                Exec::REFERENCE,
-            ]
-            .map(|exec| {
-                let mut out = vec![0i16; ROWS * LANES];
-                unit.take_counts();
-                let (av, bv) = (
-                    MatRef::row_major(&a, ROWS, k),
-                    MatRef::row_major(&b, k, LANES),
-                );
-                gemm(&unit, av, bv, &mut out, exec).expect("shapes agree");
-                (out, unit.take_counts())
-            });
-            assert_eq!(runs[0], runs[1], "{fmt:?}");
+            let [avx2, reference] = avx2_and_reference(&unit, &a, &b, ROWS);
+            assert_eq!(avx2, reference, "{fmt:?}");
         }
     }
 }
