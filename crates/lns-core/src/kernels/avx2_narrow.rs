@@ -305,7 +305,7 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let mut tries = Tries::default();
     let mut thresholds = Vec::with_capacity(job.k);
     let n = job.b.cols;
-    let Some(block) = block_rows(job.k, job.rows, job.at_once) else {
+    let Some(block) = block_rows(job.k, job.rows, rayon::current_num_threads()) else {
         for j0 in (0..n).step_by(LANES) {
             let width = LANES.min(n - j0);
             job.pack::<LANES>(j0, width);
@@ -350,9 +350,11 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     }
 }
 
-/// The most bytes of packed left operands ([`PackedLeft`]) that the tasks of one
-/// product hold at once, shared equally among the tasks that run at once: 2 MiB per
-/// task on two threads, 256 KiB on sixteen. The prepared B panel of a task adds at most
+/// The most bytes of packed left operands ([`PackedLeft`]) that all products' tasks
+/// hold at once, shared equally among the threads of the pool a product runs in (one
+/// task each, whether the product runs its own tasks in parallel or runs serially
+/// beside others, as a convolution's batches do): 2 MiB per task on two threads,
+/// 256 KiB on sixteen. The prepared B panel of a task adds at most
 /// 3/8 of its share (96 bytes per step against 16 per step and row, for 16 rows).
 const PACKED_BYTES: usize = 4 << 20;
 /// The fewest rows a block of packed left operands may have: below it, each B panel
@@ -1315,7 +1317,7 @@ pub(super) mod tests {
         if !SimdLevel::Avx2.is_available() {
             return;
         }
-        // On one thread, 22 rows of 16 000 steps: blocks of 16 rows and of 6 (a tile
+        // On one thread (a pool of one), 22 rows of 16 000 steps: blocks of 16 rows and of 6 (a tile
         // and two single rows), over panels of 16, 16 and 8 columns; 6 rows of 16 400
         // steps: too many steps to pack, A read in place, over panels of 16 and 4
         // columns.
@@ -1326,6 +1328,10 @@ pub(super) mod tests {
             Some(16),
             "half as many on two threads"
         );
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a pool of one thread");
         let mut rng = SplitMix64(11);
         let unit = Arith::new(FMT, DeltaKind::LutSmall);
         for (m, k, n) in [(22, 16_000, 40), (6, 16_400, 20)] {
@@ -1339,7 +1345,8 @@ pub(super) mod tests {
             let a: Vec<i16> = (0..m * k).map(&mut random).collect();
             let b: Vec<i16> = (0..k * n).map(&mut random).collect();
             for kind in KINDS {
-                let [avx2, reference] = avx2_and_reference(&Arith::new(FMT, kind), &a, &b, m);
+                let [avx2, reference] =
+                    one_thread.install(|| avx2_and_reference(&Arith::new(FMT, kind), &a, &b, m));
                 assert_eq!(avx2, reference, "{kind}, {m}×{k}×{n}");
             }
         }

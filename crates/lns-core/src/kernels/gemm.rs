@@ -446,11 +446,6 @@ impl Lanes<'_> {
     ) -> Counts {
         let m = a.rows;
         let task_rows = self.task_rows::<C>(a, parallel);
-        let at_once = if parallel {
-            rayon::current_num_threads()
-        } else {
-            1
-        };
         let task = |t: usize| -> Counts {
             let first = t * task_rows;
             let rows = task_rows.min(m - first);
@@ -471,7 +466,6 @@ impl Lanes<'_> {
                     zero,
                     dst,
                     log_n: self.log_n,
-                    at_once,
                     counts: Counts::default(),
                 };
                 run_engine(self.engine, &mut job);
@@ -582,8 +576,6 @@ pub(super) struct TileJob<'a, C> {
     dst: OutPtr<C>,
     /// The count's log every output is divided by ([`products`]).
     log_n: i64,
-    /// The most tasks of this product that run at once (its threads).
-    pub(super) at_once: usize,
     counts: Counts,
 }
 
