@@ -255,16 +255,6 @@ pub(crate) fn reduce_all(t: &LnsTensor, op: ReduceOp) -> LnsTensor {
     reduce_dim(&flat, 0, op)
 }
 
-/// [`lns_core::arith::count_log`] of a positive count `n` in code units of `fmt` (the
-/// divisor of an average pool), counted as one conversion on the device's unit.
-pub(crate) fn count_log(device: &LnsDevice, fmt: Format, n: usize) -> i64 {
-    device.arith().record_ops(OpCounts {
-        convert: 1,
-        ..OpCounts::default()
-    });
-    arith::count_log(fmt, n)
-}
-
 /// Which running fold [`cumulative`] computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CumOp {

@@ -12,10 +12,10 @@ use burn_backend::TensorMetadata;
 use burn_std::Shape;
 use lns_core::arith;
 use lns_core::convert::recode;
-use lns_core::{CodeStorage, Counts, OpCounts};
+use lns_core::{CodeStorage, Counts, Format, OpCounts};
 use rayon::prelude::*;
 
-use super::{count_log, sum_counts};
+use super::sum_counts;
 use crate::tensor::{Code, LnsTensor, contiguous, flex_from_vec, with_storage};
 
 /// Output length of a pool (burn-flex's rule: a window that does not fit the padded
@@ -126,6 +126,29 @@ fn window_cells(wy: &[AxisWindow], wx: &[AxisWindow]) -> u64 {
     sum(wy) * sum(wx)
 }
 
+/// The [`arith::count_log`] of every window's divisor in code units of `fmt`, row-major
+/// `oh × ow`: its padded cell count with `include_pad`, else its valid one (at least 1).
+/// The windows are the same in every plane, so each log is computed once; the op
+/// counts still charge one conversion per output, as a unit dividing each output would.
+fn window_count_logs(
+    fmt: Format,
+    wy: &[AxisWindow],
+    wx: &[AxisWindow],
+    include_pad: bool,
+) -> Vec<i64> {
+    wy.iter()
+        .flat_map(|y| wx.iter().map(move |x| (y, x)))
+        .map(|(y, x)| {
+            let n = if include_pad {
+                y.padded * x.padded
+            } else {
+                y.valid.len() * x.valid.len()
+            };
+            arith::count_log(fmt, n.max(1))
+        })
+        .collect()
+}
+
 fn nchw(s: &Shape) -> (usize, usize, usize) {
     (s[0] * s[1], s[2], s[3])
 }
@@ -144,11 +167,13 @@ pub(crate) fn avg_pool(
     let arith = x.device.arith().clone();
     let (f, af) = (arith.format(), arith.acc_format());
     let out_shape = Shape::from(vec![s[0], s[1], oh, ow]);
-    // Per output: one LNS add per cell after the first, one divide.
+    // Per output: one LNS add per cell after the first, one divide by a converted count.
     let outputs = (planes * oh * ow) as u64;
+    let count_logs = window_count_logs(af, wy, wx, include_pad);
     arith.record_ops(OpCounts {
         lns_add: (planes as u64 * window_cells(wy, wx)).saturating_sub(outputs),
         int_add: outputs,
+        convert: outputs,
         ..OpCounts::default()
     });
     let flex = with_storage!(f.storage(), C => {
@@ -169,12 +194,7 @@ pub(crate) fn avg_pool(
                                 acc = arith::add(af, arith.acc_delta(), acc, v, &mut cnt);
                             }
                         }
-                        let n = if include_pad {
-                            wy.padded * wx.padded
-                        } else {
-                            wy.valid.len() * wx.valid.len()
-                        };
-                        let log_n = count_log(&x.device, af, n.max(1));
+                        let log_n = count_logs[y * ow + xx];
                         let mean = arith::div_by_count(af, acc, log_n, &mut cnt);
                         dst[y * ow + xx] = C::narrow(recode(af, f, mean, &mut cnt));
                     }
@@ -202,17 +222,17 @@ pub(crate) fn avg_pool_backward(
     let arith = grad.device.arith();
     let (f, af) = (arith.format(), arith.acc_format());
     let g = grad.codes();
+    let count_logs = window_count_logs(af, wy, wx, include_pad);
+    arith.record_ops(OpCounts {
+        convert: (nchw(x_shape).0 * oh * ow) as u64,
+        ..OpCounts::default()
+    });
     with_storage!(f.storage(), C => {
         scatter_gradient_planes::<C>(x_shape, grad, |pi, acc, cnt| {
             let gp = &g[pi * oh * ow..][..oh * ow];
             for (y, wy) in wy.iter().enumerate() {
                 for (xx, wx) in wx.iter().enumerate() {
-                    let n = if include_pad {
-                        wy.padded * wx.padded
-                    } else {
-                        wy.valid.len() * wx.valid.len()
-                    };
-                    let log_n = count_log(&grad.device, af, n.max(1));
+                    let log_n = count_logs[y * ow + xx];
                     let g = recode(f, af, gp[y * ow + xx], cnt);
                     let share = arith::div_by_count(af, g, log_n, cnt);
                     for &iy in &wy.valid {

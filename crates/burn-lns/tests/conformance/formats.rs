@@ -725,3 +725,42 @@ fn means_and_average_pools_divide_in_a_wide_accumulator() {
     let centre = dx[15 * 31 + 15];
     assert!((centre - 0.5).abs() < 0.03, "centre gradient {centre}");
 }
+
+/// An average pool's divisor logs are computed once per window, not per output, but the
+/// op counts still charge one conversion per output, forward and backward (with the
+/// adds and the divides the pool performs).
+#[test]
+fn average_pools_charge_one_conversion_per_output() {
+    use burn::tensor::module::avg_pool2d;
+    use burn::tensor::ops::ModuleOps;
+    // A format no other test uses: the unit's op counts are this test's alone.
+    let d = dev("15:9");
+    let x = Tensor::<Lns, 4>::full([2, 3, 5, 5], 1.5, &d);
+    let grad = Tensor::<Lns, 4>::full([2, 3, 3, 3], 0.25, &d);
+    let arith = d.arith();
+    arith.take_op_counts();
+    // 3×3 windows, stride 2, padding 1: 3×3 outputs per plane, 54 in all.
+    let y = avg_pool2d(x.clone(), [3, 3], [2, 2], [1, 1], true, false);
+    let forward = arith.take_op_counts();
+    assert_eq!((forward.convert, forward.int_add), (54, 54));
+    let centre = f64s(y)[4];
+    assert!(
+        (centre - 1.5).abs() < 1e-2,
+        "the centre window's mean {centre}"
+    );
+    arith.take_op_counts();
+    let dx = Lns::avg_pool2d_backward(
+        x.into_primitive().tensor(),
+        grad.into_primitive().tensor(),
+        [3, 3],
+        [2, 2],
+        [1, 1],
+        true,
+        false,
+    );
+    assert_eq!(
+        burn::tensor::TensorMetadata::shape(&dx),
+        burn::tensor::Shape::new([2, 3, 5, 5])
+    );
+    assert_eq!(arith.take_op_counts().convert, 54);
+}
