@@ -31,9 +31,9 @@
 //! A's rows as left operands whose product part one 32-bit broadcast from memory puts
 //! in every lane (instead of a move and a word broadcast per step and row), and each B
 //! panel row prepared once per block (instead of once per tile). The packed rows of a
-//! block take at most a share of [`PACKED_BYTES`]; with longer rows (the weight gradients over
-//! many images, up to 32 768 steps) a block would be too few rows to pay for preparing
-//! each panel again, and A is read in place.
+//! block take at most a share of [`PACKED_BYTES`]; with longer rows (the weight
+//! gradients over many images, up to 32 768 steps) a block would be too few rows to pay
+//! for preparing each panel again, and A is read in place.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -354,8 +354,8 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
 /// hold at once, shared equally among the threads of the pool a product runs in (one
 /// task each, whether the product runs its own tasks in parallel or runs serially
 /// beside others, as a convolution's batches do): 2 MiB per task on two threads,
-/// 256 KiB on sixteen. The prepared B panel of a task adds at most
-/// 3/8 of its share (96 bytes per step against 16 per step and row, for 16 rows).
+/// 256 KiB on sixteen. The prepared B panel of a task adds at most 3/8 of its share
+/// (96 bytes per step against 16 per step and row, for at least 16 rows).
 const PACKED_BYTES: usize = 4 << 20;
 /// The fewest rows a block of packed left operands may have: below it, each B panel
 /// would be prepared again for too few rows, and A is read in place.
