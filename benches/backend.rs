@@ -3,7 +3,7 @@
 //!
 //! - `matmul` n×n×n (n = 256, 512): throughput in multiply-accumulates.
 //! - `conv2d` of a VGG-11 layer: batch 32, 128 → 256 channels, 8×8, 3×3, padding 1
-//!   (2.4 GMAC per call): throughput in multiply-accumulates; also with the coarse
+//!   (0.60 G MACs per call): throughput in multiply-accumulates; also with the coarse
 //!   `lut-small` Δ.
 //! - `add` of two activations of that layer's output shape ([32, 256, 8, 8]):
 //!   throughput in elements; also with `lut-small`.
