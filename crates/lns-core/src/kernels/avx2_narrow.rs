@@ -33,7 +33,8 @@
 //! panel row prepared once per block (instead of once per tile). The packed rows of a
 //! block take at most a share of [`PACKED_BYTES`]; with longer rows (the weight
 //! gradients over many images, up to 32 768 steps) a block would be too few rows to pay
-//! for preparing each panel again, and A is read in place.
+//! for preparing each panel again, and A is read in place. So it is where B has a single
+//! panel (at most 16 columns), which reads each code of A once.
 
 use std::any::TypeId;
 use std::arch::x86_64::*;
@@ -305,7 +306,11 @@ pub(super) unsafe fn rows<C: CodeStorage, const FULL: bool>(job: &mut TileJob<'_
     let mut tries = Tries::default();
     let mut thresholds = Vec::with_capacity(job.k);
     let n = job.b.cols;
-    let Some(block) = block_rows(job.k, job.rows, rayon::current_num_threads()) else {
+    // With a single panel each code of A is read once: packing it would only add the
+    // writing and reading of its packed form.
+    let packs = n > LANES;
+    let Some(block) = block_rows(job.k, job.rows, rayon::current_num_threads()).filter(|_| packs)
+    else {
         for j0 in (0..n).step_by(LANES) {
             let width = LANES.min(n - j0);
             job.pack::<LANES>(j0, width);
@@ -492,11 +497,15 @@ fn pack_lefts<C: CodeStorage>(
     rows: usize,
     lefts: &mut Vec<PackedLeft>,
 ) {
-    let (p, k, step) = (job.p, job.k, job.a_col_stride());
+    let (p, step) = (job.p, job.a_col_stride());
     lefts.clear();
     for i in first..first + rows {
         let [row] = job.a_rows::<1>(i);
-        lefts.extend((0..k).map(|kk| PackedLeft::new(p, row[kk * step].widen())));
+        lefts.extend(
+            row.iter()
+                .step_by(step)
+                .map(|a| PackedLeft::new(p, a.widen())),
+        );
     }
 }
 
@@ -1110,15 +1119,24 @@ pub(super) mod tests {
     fn avx2_and_reference(unit: &Arith, a: &[i16], b: &[i16], m: usize) -> [Run; 2] {
         let k = a.len() / m;
         let n = b.len() / k;
+        views_at_avx2_and_reference(unit, MatRef::row_major(a, m, k), MatRef::row_major(b, k, n))
+    }
+
+    /// `A·B` of two views at AVX2 on one thread and on the scalar reference, with the
+    /// unit's counts.
+    fn views_at_avx2_and_reference(
+        unit: &Arith,
+        a: MatRef<'_, i16>,
+        b: MatRef<'_, i16>,
+    ) -> [Run; 2] {
         let avx2 = Exec {
             simd: SimdLevel::Avx2,
             parallel: false,
         };
         [avx2, Exec::REFERENCE].map(|exec| {
-            let mut out = vec![0i16; m * n];
+            let mut out = vec![0i16; a.rows * b.cols];
             unit.take_counts();
-            let (av, bv) = (MatRef::row_major(a, m, k), MatRef::row_major(b, k, n));
-            gemm(unit, av, bv, &mut out, exec).expect("shapes agree");
+            gemm(unit, a, b, &mut out, exec).expect("shapes agree");
             (out, unit.take_counts())
         })
     }
@@ -1347,6 +1365,43 @@ pub(super) mod tests {
             for kind in KINDS {
                 let [avx2, reference] =
                     one_thread.install(|| avx2_and_reference(&Arith::new(FMT, kind), &a, &b, m));
+                assert_eq!(avx2, reference, "{kind}, {m}×{k}×{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_of_a_transposed_view_are_packed_like_rows_of_a_row_major_one() {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        // A is stored k × m (a weight gradient's Aᵀ), so each row is packed from codes
+        // m apart: 22 rows of 3000 steps in one block, and of 16 000 steps in blocks of
+        // 16 rows and 6, over two panels and more (a single panel reads A in place).
+        assert_eq!(block_rows(3000, 22, 1), Some(22));
+        assert_eq!(block_rows(16_000, 22, 1), Some(16));
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a pool of one thread");
+        let mut rng = SplitMix64(12);
+        let unit = Arith::new(FMT, DeltaKind::LutSmall);
+        for (m, k, n) in [(22, 3000, 24), (22, 16_000, 40)] {
+            let mut random = |i: usize| {
+                if i.is_multiple_of(7) {
+                    FMT.zero() as i16
+                } else {
+                    unit.encode(rng.log_uniform(3.0)) as i16
+                }
+            };
+            let a_t: Vec<i16> = (0..k * m).map(&mut random).collect();
+            let b: Vec<i16> = (0..k * n).map(&mut random).collect();
+            let a = MatRef::row_major(&a_t, k, m).t();
+            let b = MatRef::row_major(&b, k, n);
+            for kind in KINDS {
+                let unit = Arith::new(FMT, kind);
+                let [avx2, reference] =
+                    one_thread.install(|| views_at_avx2_and_reference(&unit, a, b));
                 assert_eq!(avx2, reference, "{kind}, {m}×{k}×{n}");
             }
         }
