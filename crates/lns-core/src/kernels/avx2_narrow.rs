@@ -490,23 +490,162 @@ impl CleanRow {
 }
 
 /// Rows `first .. first + rows` of the task's A as packed left operands, row-major
-/// `rows × k`, into `lefts`.
+/// `rows × k`, into `lefts`, eight codes at a time ([`pack_eight`]): along rows whose
+/// codes lie side by side, or down the columns of a transposed view (the output gradient
+/// of a weight gradient), whose rows' codes lie a whole column apart; other strided rows
+/// code by code.
 fn pack_lefts<C: CodeStorage>(
     job: &TileJob<'_, C>,
     first: usize,
     rows: usize,
     lefts: &mut Vec<PackedLeft>,
 ) {
-    let (p, step) = (job.p, job.a_col_stride());
+    let (p, k, step) = (job.p, job.k, job.a_col_stride());
     lefts.clear();
-    for i in first..first + rows {
-        let [row] = job.a_rows::<1>(i);
-        lefts.extend(
-            row.iter()
-                .step_by(step)
-                .map(|a| PackedLeft::new(p, a.widen())),
-        );
+    let transposed = step != 1 && job.a_column(0, first, rows).is_some();
+    if step != 1 && !transposed {
+        for i in first..first + rows {
+            let [row] = job.a_rows::<1>(i);
+            lefts.extend(
+                row.iter()
+                    .step_by(step)
+                    .map(|a| PackedLeft::new(p, a.widen())),
+            );
+        }
+        return;
     }
+    lefts.reserve(rows * k);
+    let packed = &mut lefts.spare_capacity_mut()[..rows * k];
+    if transposed {
+        // Eight rows at a time, down their columns: writing to all rows at once, a page
+        // or more apart, was slower than reading the strided rows.
+        let groups = rows / 8 * 8;
+        for r0 in (0..groups).step_by(8) {
+            for kk in 0..k {
+                let column = job.a_column(kk, first + r0, 8).expect("a transposed view");
+                // SAFETY: the engine runs only where the CPU supports AVX2 (`rows`'
+                // contract), on i8 or i16 codes (`full_table_for`); entry `kk` of rows
+                // `r0 + i` lies at `(r0 + i)·k + kk`.
+                unsafe { pack_codes(p, column, packed[r0 * k + kk..].as_mut_ptr().cast(), k) };
+            }
+        }
+        for (r, out) in packed.chunks_exact_mut(k).enumerate().skip(groups) {
+            let [row] = job.a_rows::<1>(first + r);
+            for (dst, a) in out.iter_mut().zip(row.iter().step_by(step)) {
+                dst.write(PackedLeft::new(p, a.widen()));
+            }
+        }
+    } else {
+        for (r, out) in packed.chunks_exact_mut(k).enumerate() {
+            let [row] = job.a_rows::<1>(first + r);
+            // SAFETY: as above; the row's `k` entries lie side by side.
+            unsafe { pack_codes(p, row, out.as_mut_ptr().cast(), 1) };
+        }
+    }
+    // SAFETY: every entry of each of the `rows` rows of `k` was written above.
+    unsafe { lefts.set_len(rows * k) };
+}
+
+/// `PackedLeft::new(p, codes[i])` for every code, written to `dst + i·stride`.
+///
+/// # Safety
+/// The CPU supports AVX2; `C` is i8 or i16; `dst + i·stride` is writable for every `i`
+/// below `codes.len()`.
+#[target_feature(enable = "avx2")]
+unsafe fn pack_codes<C: CodeStorage>(
+    p: &MacParams,
+    codes: &[C],
+    dst: *mut PackedLeft,
+    stride: usize,
+) {
+    let eights = codes.len() / 8 * 8;
+    for (e, eight) in codes[..eights].chunks_exact(8).enumerate() {
+        // SAFETY: 8 readable codes (the chunk), which are i8 or i16, and their 8
+        // destinations (the caller's contract).
+        let records = unsafe { pack_eight(p, eight.as_ptr()) };
+        let first = 8 * e * stride;
+        // SAFETY (all): 16-byte writes to the destinations of codes `8·e .. 8·e + 8`
+        // (the caller's contract).
+        unsafe {
+            if stride == 1 {
+                let at = dst.add(first).cast::<__m256i>();
+                let [r04, r15, r26, r37] = records;
+                _mm256_storeu_si256(at, _mm256_permute2x128_si256::<0x20>(r04, r15));
+                _mm256_storeu_si256(at.add(1), _mm256_permute2x128_si256::<0x20>(r26, r37));
+                _mm256_storeu_si256(at.add(2), _mm256_permute2x128_si256::<0x31>(r04, r15));
+                _mm256_storeu_si256(at.add(3), _mm256_permute2x128_si256::<0x31>(r26, r37));
+            } else {
+                for (i, r) in records.into_iter().enumerate() {
+                    let (low, high) = (
+                        dst.add(first + i * stride),
+                        dst.add(first + (i + 4) * stride),
+                    );
+                    _mm_storeu_si128(low.cast(), _mm256_castsi256_si128(r));
+                    _mm_storeu_si128(high.cast(), _mm256_extracti128_si256::<1>(r));
+                }
+            }
+        }
+    }
+    for (i, a) in codes.iter().enumerate().skip(eights) {
+        // SAFETY: the destination of code `i` (the caller's contract).
+        unsafe { dst.add(i * stride).write(PackedLeft::new(p, a.widen())) };
+    }
+}
+
+/// [`PackedLeft::new`] of 8 codes stored as `C` at `src`: operands `i` and `i + 4` in
+/// the low and high halves of vector `i`.
+///
+/// # Safety
+/// The CPU supports AVX2; `src` holds 8 readable codes, which are i8 or i16.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn pack_eight<C: CodeStorage>(p: &MacParams, src: *const C) -> [__m256i; 4] {
+    const {
+        assert!(
+            SIGN_OFFSET == 1 << 5,
+            "a sign's offset is the sign bit shifted by 5"
+        )
+    };
+    // SAFETY: 8 codes (the caller's contract).
+    let a = unsafe {
+        if TypeId::of::<C>() == TypeId::of::<i8>() {
+            _mm256_cvtepi8_epi32(_mm_loadl_epi64(src.cast()))
+        } else {
+            _mm256_cvtepi16_epi32(_mm_loadu_si128(src.cast()))
+        }
+    };
+    let one = _mm256_set1_epi32(1);
+    let sign = _mm256_and_si256(a, one);
+    let part = _mm256_sll_epi32(
+        _mm256_andnot_si256(one, a),
+        _mm_cvtsi32_si128(p.shift as i32),
+    );
+    let low = _mm256_and_si256(part, _mm256_set1_epi32(0xFFFF));
+    let even = _mm256_or_si256(low, _mm256_slli_epi32::<16>(low));
+    let zero = _mm256_cmpeq_epi32(_mm256_srai_epi32::<1>(a), _mm256_set1_epi32(p.op_log_zero));
+    let left = _mm256_blendv_epi8(
+        _mm256_or_si256(part, sign),
+        _mm256_set1_epi32(ZERO_LEFT),
+        zero,
+    );
+    let offset = _mm256_slli_epi32::<5>(sign);
+    // Records `[even, left, offset, 0]`: after the two unpacks, `i` and `i + 4` share a
+    // vector.
+    let pad = _mm256_setzero_si256();
+    let (el_low, el_high) = (
+        _mm256_unpacklo_epi32(even, left),
+        _mm256_unpackhi_epi32(even, left),
+    );
+    let (op_low, op_high) = (
+        _mm256_unpacklo_epi32(offset, pad),
+        _mm256_unpackhi_epi32(offset, pad),
+    );
+    [
+        _mm256_unpacklo_epi64(el_low, op_low),
+        _mm256_unpackhi_epi64(el_low, op_low),
+        _mm256_unpacklo_epi64(el_high, op_high),
+        _mm256_unpackhi_epi64(el_high, op_high),
+    ]
 }
 
 /// The threshold of a panel row of zeros: no product against it underflows.
@@ -1070,7 +1209,7 @@ fn add_counts(total: &mut [u32; LANES], counters: __m256i) {
 pub(super) mod tests {
     use std::cell::Cell;
 
-    use super::{CHUNK, LANES, block_rows, full_table_for};
+    use super::{CHUNK, LANES, PackedLeft, block_rows, full_table_for, pack_codes};
     use crate::kernels::lanes::MacParams;
     use crate::kernels::{Exec, MatRef, SimdLevel, gemm};
     use crate::reference::SplitMix64;
@@ -1405,6 +1544,53 @@ pub(super) mod tests {
                 assert_eq!(avx2, reference, "{kind}, {m}×{k}×{n}");
             }
         }
+    }
+
+    #[test]
+    fn eight_codes_at_a_time_pack_like_one_at_a_time_for_every_i8_and_i16_code_in_rows_and_columns()
+    {
+        if !SimdLevel::Avx2.is_available() {
+            return;
+        }
+        // Every code of the storage type, in a row whose length leaves a tail of 3,
+        // written side by side and 3 apart (a column); accumulators as wide as the
+        // operands (shift 0) and wider (shifts 4 and 3).
+        fn check<C: crate::code::CodeStorage>(unit: &Arith, codes: &[C]) {
+            let p = MacParams::new(unit).expect("a unit the lane kernels run");
+            let fields = |l: &PackedLeft| (l.even, l.left, l.offset);
+            for stride in [1, 3] {
+                let mut out =
+                    vec![std::mem::MaybeUninit::<PackedLeft>::uninit(); codes.len() * stride];
+                // SAFETY: AVX2 is available (checked above), `C` is i8 or i16 and `out`
+                // holds every destination.
+                unsafe { pack_codes(&p, codes, out.as_mut_ptr().cast(), stride) };
+                for (a, got) in codes.iter().zip(out.iter().step_by(stride)) {
+                    // SAFETY: `pack_codes` wrote every destination.
+                    let got = unsafe { got.assume_init_ref() };
+                    let want = PackedLeft::new(&p, a.widen());
+                    assert_eq!(
+                        fields(got),
+                        fields(&want),
+                        "code {}, shift {}, stride {stride}",
+                        a.widen(),
+                        p.shift
+                    );
+                }
+            }
+        }
+        let i16_codes: Vec<i16> = (i16::MIN..=i16::MAX).chain([0, 1, -1]).collect();
+        assert_eq!(i16_codes.len() % 8, 3);
+        let i8_codes: Vec<i8> = (i8::MIN..=i8::MAX).chain([0, 1, -1]).collect();
+        let lns16 = Arith::new(FMT, DeltaKind::LutSmall);
+        check(&lns16, &i16_codes);
+        let wide = lns16
+            .with_accumulator(Format::new_unchecked(20, 14))
+            .expect("a wider accumulator");
+        check(&wide, &i16_codes);
+        let lns8 = Arith::new(Format::LNS8, DeltaKind::Lut)
+            .with_accumulator(Format::new_unchecked(12, 6))
+            .expect("a wider accumulator");
+        check(&lns8, &i8_codes);
     }
 
     #[test]

@@ -590,6 +590,12 @@ impl<C: CodeStorage> TileJob<'_, C> {
         std::array::from_fn(|r| &self.a[(i0 + r) * self.a_row_stride..][..span])
     }
 
+    /// Rows `i0 .. i0 + rows` of the task's column `kk` of A, side by side in memory:
+    /// `None` unless A's row stride is 1 (a transposed view).
+    pub(super) fn a_column(&self, kk: usize, i0: usize, rows: usize) -> Option<&[C]> {
+        (self.a_row_stride == 1).then(|| &self.a[kk * self.a_col_stride + i0..][..rows])
+    }
+
     /// The unit whose product this is.
     pub(super) fn arith(&self) -> &Arith {
         self.arith
