@@ -1280,6 +1280,29 @@ pub(super) mod tests {
         })
     }
 
+    /// A pool of one thread: products inside it take a whole [`super::PACKED_BYTES`]
+    /// per block of packed rows on any machine.
+    fn one_thread_pool() -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a pool of one thread")
+    }
+
+    /// `len` LNS16 codes with logs within ±3 octaves, every `zero_every`-th code zero.
+    fn codes_with_zeros(rng: &mut SplitMix64, len: usize, zero_every: usize) -> Vec<i16> {
+        let unit = Arith::new(FMT, DeltaKind::LutSmall);
+        (0..len)
+            .map(|i| {
+                if i.is_multiple_of(zero_every) {
+                    FMT.zero() as i16
+                } else {
+                    unit.encode(rng.log_uniform(3.0)) as i16
+                }
+            })
+            .collect()
+    }
+
     /// Operands of `k` steps with logs within ±4 octaves, row `r`'s first two A codes
     /// replaced by `firsts[r]`, and B's first two rows +1.
     fn operands(k: usize, firsts: &[[i16; 2]]) -> (Vec<i16>, Vec<i16>) {
@@ -1485,22 +1508,11 @@ pub(super) mod tests {
             Some(16),
             "half as many on two threads"
         );
-        let one_thread = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("a pool of one thread");
+        let one_thread = one_thread_pool();
         let mut rng = SplitMix64(11);
-        let unit = Arith::new(FMT, DeltaKind::LutSmall);
         for (m, k, n) in [(22, 16_000, 40), (6, 16_400, 20)] {
-            let mut random = |i: usize| {
-                if i.is_multiple_of(13) {
-                    FMT.zero() as i16
-                } else {
-                    unit.encode(rng.log_uniform(3.0)) as i16
-                }
-            };
-            let a: Vec<i16> = (0..m * k).map(&mut random).collect();
-            let b: Vec<i16> = (0..k * n).map(&mut random).collect();
+            let a = codes_with_zeros(&mut rng, m * k, 13);
+            let b = codes_with_zeros(&mut rng, k * n, 13);
             for kind in KINDS {
                 let [avx2, reference] =
                     one_thread.install(|| avx2_and_reference(&Arith::new(FMT, kind), &a, &b, m));
@@ -1514,27 +1526,17 @@ pub(super) mod tests {
         if !SimdLevel::Avx2.is_available() {
             return;
         }
-        // A is stored k × m (a weight gradient's Aᵀ), so each row is packed from codes
-        // m apart: 22 rows of 3000 steps in one block, and of 16 000 steps in blocks of
-        // 16 rows and 6, over two panels and more (a single panel reads A in place).
+        // A is stored k × m (a weight gradient's Aᵀ): 22 rows of 3000 steps in one block
+        // (two groups of eight rows packed down their columns, six strided rows), and of
+        // 16 000 steps in blocks of 16 rows (two groups) and 6 (strided), over two panels
+        // and more (a single panel reads A in place).
         assert_eq!(block_rows(3000, 22, 1), Some(22));
         assert_eq!(block_rows(16_000, 22, 1), Some(16));
-        let one_thread = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("a pool of one thread");
+        let one_thread = one_thread_pool();
         let mut rng = SplitMix64(12);
-        let unit = Arith::new(FMT, DeltaKind::LutSmall);
         for (m, k, n) in [(22, 3000, 24), (22, 16_000, 40)] {
-            let mut random = |i: usize| {
-                if i.is_multiple_of(7) {
-                    FMT.zero() as i16
-                } else {
-                    unit.encode(rng.log_uniform(3.0)) as i16
-                }
-            };
-            let a_t: Vec<i16> = (0..k * m).map(&mut random).collect();
-            let b: Vec<i16> = (0..k * n).map(&mut random).collect();
+            let a_t = codes_with_zeros(&mut rng, k * m, 7);
+            let b = codes_with_zeros(&mut rng, k * n, 7);
             let a = MatRef::row_major(&a_t, k, m).t();
             let b = MatRef::row_major(&b, k, n);
             for kind in KINDS {
