@@ -490,10 +490,10 @@ impl CleanRow {
 }
 
 /// Rows `first .. first + rows` of the task's A as packed left operands, row-major
-/// `rows × k`, into `lefts`, eight codes at a time ([`pack_eight`]): along rows whose
-/// codes lie side by side, or down the columns of a transposed view (the output gradient
-/// of a weight gradient), whose rows' codes lie a whole column apart; other strided rows
-/// code by code.
+/// `rows × k`, into `lefts`, eight codes at a time ([`pack_eight`]) along rows whose
+/// codes lie side by side, or down the columns of eight rows of a transposed view (the
+/// output gradient of a weight gradient), whose rows' codes lie a whole column apart;
+/// the other rows code by code.
 fn pack_lefts<C: CodeStorage>(
     job: &TileJob<'_, C>,
     first: usize,
@@ -502,44 +502,30 @@ fn pack_lefts<C: CodeStorage>(
 ) {
     let (p, k, step) = (job.p, job.k, job.a_col_stride());
     lefts.clear();
-    let transposed = step != 1 && job.a_column(0, first, rows).is_some();
-    if step != 1 && !transposed {
-        for i in first..first + rows {
-            let [row] = job.a_rows::<1>(i);
-            lefts.extend(
-                row.iter()
-                    .step_by(step)
-                    .map(|a| PackedLeft::new(p, a.widen())),
-            );
-        }
-        return;
-    }
     lefts.reserve(rows * k);
     let packed = &mut lefts.spare_capacity_mut()[..rows * k];
-    if transposed {
-        // Eight rows at a time, down their columns: writing to all rows at once, a page
-        // or more apart, was slower than reading the strided rows.
-        let groups = rows / 8 * 8;
-        for r0 in (0..groups).step_by(8) {
-            for kk in 0..k {
-                let column = job.a_column(kk, first + r0, 8).expect("a transposed view");
-                // SAFETY: the engine runs only where the CPU supports AVX2 (`rows`'
-                // contract), on i8 or i16 codes (`full_table_for`); entry `kk` of rows
-                // `r0 + i` lies at `(r0 + i)·k + kk`.
-                unsafe { pack_codes(p, column, packed[r0 * k + kk..].as_mut_ptr().cast(), k) };
-            }
+    // Eight rows at a time down the columns of a transposed view: writing to all rows at
+    // once, a page or more apart, was slower than reading the strided rows.
+    let transposed = step != 1 && job.a_column(0, first, rows).is_some();
+    let grouped = if transposed { rows / 8 * 8 } else { 0 };
+    for r0 in (0..grouped).step_by(8) {
+        for kk in 0..k {
+            let column = job.a_column(kk, first + r0, 8).expect("a transposed view");
+            // SAFETY: the engine runs only where the CPU supports AVX2 (`rows`' contract),
+            // on i8 or i16 codes (`full_table_for`); entry `kk` of rows `r0 + i` lies at
+            // `(r0 + i)·k + kk`.
+            unsafe { pack_codes(p, column, packed[r0 * k + kk..].as_mut_ptr().cast(), k) };
         }
-        for (r, out) in packed.chunks_exact_mut(k).enumerate().skip(groups) {
-            let [row] = job.a_rows::<1>(first + r);
+    }
+    for (r, out) in packed.chunks_exact_mut(k).enumerate().skip(grouped) {
+        let [row] = job.a_rows::<1>(first + r);
+        if step == 1 {
+            // SAFETY: as above; the row's `k` entries lie side by side.
+            unsafe { pack_codes(p, row, out.as_mut_ptr().cast(), 1) };
+        } else {
             for (dst, a) in out.iter_mut().zip(row.iter().step_by(step)) {
                 dst.write(PackedLeft::new(p, a.widen()));
             }
-        }
-    } else {
-        for (r, out) in packed.chunks_exact_mut(k).enumerate() {
-            let [row] = job.a_rows::<1>(first + r);
-            // SAFETY: as above; the row's `k` entries lie side by side.
-            unsafe { pack_codes(p, row, out.as_mut_ptr().cast(), 1) };
         }
     }
     // SAFETY: every entry of each of the `rows` rows of `k` was written above.
